@@ -1,0 +1,9 @@
+namespace Berth.Contracts;
+
+public enum ClaimSource
+{
+    /// <summary>Handed an idle pre-warmed member: no Docker call on the claim path.</summary>
+    Warm,
+    /// <summary>The pool had no idle member, so one was created for this claim.</summary>
+    Cold,
+}

@@ -1,0 +1,16 @@
+using Berth.Specs;
+
+namespace Berth.Contracts;
+
+/// <summary>
+/// The pool's answer to a claim: either a running member already reserved for the tenant (warm),
+/// or a member id reserved for the tenant that the tenant must now have created (cold).
+/// Either way the choice is recorded in pool state before this is returned.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PoolClaimTicket(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] string HostId,
+    [property: Id(2)] ClaimSource Source,
+    [property: Id(3)] RunningContainer? Container,
+    [property: Id(4)] MemberCreateRequest? CreateRequest);

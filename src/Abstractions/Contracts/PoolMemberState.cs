@@ -1,0 +1,13 @@
+namespace Berth.Contracts;
+
+public enum PoolMemberState
+{
+    /// <summary>Being created and started by its host; not yet handed out.</summary>
+    Creating,
+    /// <summary>Running (and healthy) and waiting for a claim.</summary>
+    Idle,
+    /// <summary>Owned by one tenant for good: a released member is destroyed, never handed on.</summary>
+    Claimed,
+    /// <summary>Being removed from Docker.</summary>
+    Destroying,
+}

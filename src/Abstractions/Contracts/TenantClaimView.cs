@@ -1,0 +1,18 @@
+namespace Berth.Contracts;
+
+/// <summary>One tenant's claim on one workload, as the API reports it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TenantClaimView
+{
+    [Id(0)] public required string TenantId { get; init; }
+    [Id(1)] public required string Workload { get; init; }
+    [Id(2)] public required TenantClaimState State { get; init; }
+    [Id(3)] public string? ContainerId { get; init; }
+    [Id(4)] public string? HostId { get; init; }
+    [Id(5)] public string? MemberId { get; init; }
+    [Id(6)] public ContainerEndpoint[] Endpoints { get; init; } = [];
+    [Id(7)] public DateTimeOffset? ClaimedAt { get; init; }
+    [Id(8)] public ClaimSource? Source { get; init; }
+    [Id(9)] public DateTimeOffset StateSince { get; init; }
+    [Id(10)] public string? Error { get; init; }
+}

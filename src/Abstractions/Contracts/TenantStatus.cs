@@ -1,0 +1,6 @@
+namespace Berth.Contracts;
+
+[GenerateSerializer, Immutable]
+public sealed record TenantStatus(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] TenantClaimView[] Claims);

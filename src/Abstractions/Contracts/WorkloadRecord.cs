@@ -1,0 +1,10 @@
+using Berth.Specs;
+
+namespace Berth.Contracts;
+
+/// <summary>A registered workload: its validated spec and version.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkloadRecord(
+    [property: Id(0)] WorkloadSpec Spec,
+    [property: Id(1)] string Version,
+    [property: Id(2)] DateTimeOffset UpdatedAt);

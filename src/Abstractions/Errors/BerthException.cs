@@ -1,0 +1,33 @@
+namespace Berth.Errors;
+
+/// <summary>
+/// The one error type grains throw on purpose. It crosses the grain boundary intact, and the
+/// gateway turns it into an RFC 9457 problem response with the status of <see cref="Kind"/>.
+/// </summary>
+[GenerateSerializer]
+public sealed class BerthException : Exception
+{
+    public BerthException(BerthErrorKind kind, string message, string? field = null, int? retryAfterSeconds = null)
+        : base(message)
+    {
+        Kind = kind;
+        Field = field;
+        RetryAfterSeconds = retryAfterSeconds;
+    }
+
+    [Id(0)] public BerthErrorKind Kind { get; init; }
+
+    /// <summary>The request field the error is about, when there is one.</summary>
+    [Id(1)] public string? Field { get; init; }
+
+    [Id(2)] public int? RetryAfterSeconds { get; init; }
+
+    public static BerthException NotFound(string message) => new(BerthErrorKind.NotFound, message);
+
+    public static BerthException Conflict(string message) => new(BerthErrorKind.Conflict, message);
+
+    public static BerthException Invalid(string field, string message) => new(BerthErrorKind.InvalidInput, message, field);
+
+    public static BerthException Unavailable(string message, int retryAfterSeconds) =>
+        new(BerthErrorKind.Unavailable, message, retryAfterSeconds: retryAfterSeconds);
+}

@@ -1,0 +1,29 @@
+using Berth.Contracts;
+
+namespace Berth.Grains;
+
+/// <summary>One Docker engine (key: host id). The only place that talks to Docker.</summary>
+public interface IAgentHostGrain : IGrainWithStringKey
+{
+    /// <summary>Creates a pool member in the background and reports to the workload's pool grain.</summary>
+    [OneWay]
+    Task CreateMember(MemberCreateRequest request);
+
+    /// <summary>Creates, starts and waits for a member (cold claims): the caller waits, not the pool.</summary>
+    Task<RunningContainer> CreateMemberNow(MemberCreateRequest request);
+
+    /// <summary>Removes a member's container in the background and reports to the pool grain.</summary>
+    [OneWay]
+    Task DestroyMember(string workload, string memberId, string? containerId);
+
+    /// <summary>Removes a container (with its anonymous volumes) and returns when it is gone.</summary>
+    Task DestroyContainer(string containerId);
+
+    Task<bool> HasImage(string image);
+
+    Task<HostView> GetView();
+
+    /// <summary>Activates the grain so that its periodic sweep runs.</summary>
+    [OneWay]
+    Task Wake();
+}

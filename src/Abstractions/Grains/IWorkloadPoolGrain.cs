@@ -1,0 +1,43 @@
+using Berth.Contracts;
+using Berth.Specs;
+
+namespace Berth.Grains;
+
+/// <summary>
+/// The warm pool of one workload (key: workload id). It only keeps books: every Docker call is made
+/// by a host grain or by the claiming tenant, so a claim never waits behind Docker here.
+/// </summary>
+public interface IWorkloadPoolGrain : IGrainWithStringKey
+{
+    Task Configure(WorkloadSpec spec, string version);
+
+    /// <summary>Reserves a member for the tenant, durably, before answering (same answer on retry).</summary>
+    Task<PoolClaimTicket> Claim(string tenantId);
+
+    /// <summary>The tenant created its cold member; records the container and returns the claim.</summary>
+    Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container);
+
+    /// <summary>The tenant could not create its cold member; frees the reservation.</summary>
+    Task AbandonColdClaim(string tenantId, string memberId, string reason);
+
+    /// <summary>The tenant destroyed its member's container; the member leaves the pool, which refills.</summary>
+    Task CompleteRelease(string tenantId, string memberId);
+
+    /// <summary>True when no tenant holds a member; then the pool drains itself and stops refilling.</summary>
+    Task<bool> TryRetire();
+
+    Task<PoolView> GetView();
+
+    [OneWay]
+    Task OnMemberCreated(string memberId, RunningContainer container);
+
+    [OneWay]
+    Task OnMemberCreateFailed(string memberId, string error);
+
+    [OneWay]
+    Task OnMemberDestroyed(string memberId);
+
+    /// <summary>A host's periodic report of this workload's containers on it.</summary>
+    [OneWay]
+    Task ObserveHost(string hostId, ObservedContainer[] containers);
+}

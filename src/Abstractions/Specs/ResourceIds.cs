@@ -1,0 +1,20 @@
+using System.Text.RegularExpressions;
+
+namespace Berth.Specs;
+
+/// <summary>The shapes of the ids that reach Docker names, labels and grain keys.</summary>
+public static partial class ResourceIds
+{
+    public const string TenantIdPattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
+    public const string WorkloadIdPattern = "[a-z0-9][a-z0-9._-]{0,62}";
+
+    [GeneratedRegex("^" + TenantIdPattern + "$")]
+    private static partial Regex Tenant();
+
+    [GeneratedRegex("^" + WorkloadIdPattern + "$")]
+    private static partial Regex Workload();
+
+    public static bool IsValidTenantId(string? id) => id is not null && Tenant().IsMatch(id);
+
+    public static bool IsValidWorkloadId(string? id) => id is not null && Workload().IsMatch(id);
+}

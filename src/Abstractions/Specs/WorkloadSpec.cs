@@ -1,0 +1,99 @@
+namespace Berth.Specs;
+
+/// <summary>
+/// A validated workload: what to run, how to keep a warm pool of it, and how to sync its state.
+/// Built only by <see cref="WorkloadSpecParser"/>, so every instance has passed validation.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkloadSpec
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public string? Name { get; init; }
+    [Id(2)] public required string Image { get; init; }
+    /// <summary>Overrides the image command; null keeps the image's own.</summary>
+    [Id(3)] public string[]? Command { get; init; }
+    [Id(4)] public Dictionary<string, string> Environment { get; init; } = new();
+    [Id(5)] public VolumesSpec Volumes { get; init; } = new();
+    [Id(6)] public PortSpec[] Ports { get; init; } = [];
+    [Id(7)] public HealthcheckSpec? Healthcheck { get; init; }
+    [Id(8)] public ResourceLimits Limits { get; init; } = new();
+    [Id(9)] public bool ReadOnly { get; init; }
+    [Id(10)] public string? User { get; init; }
+    [Id(11)] public string NetworkMode { get; init; } = "bridge";
+    [Id(12)] public PoolSpec Pool { get; init; } = new();
+    [Id(13)] public SyncSpec? Sync { get; init; }
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PortSpec
+{
+    [Id(0)] public int ContainerPort { get; init; }
+    [Id(1)] public string Protocol { get; init; } = "tcp";
+
+    public override string ToString() => $"{ContainerPort}/{Protocol}";
+}
+
+/// <summary>Docker-style healthcheck; a member is handed out only once it reports healthy.</summary>
+[GenerateSerializer, Immutable]
+public sealed record HealthcheckSpec
+{
+    /// <summary>Docker form: ["CMD", ...] or ["CMD-SHELL", "..."].</summary>
+    [Id(0)] public required string[] Test { get; init; }
+    [Id(1)] public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
+    [Id(2)] public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
+    [Id(3)] public int Retries { get; init; } = 3;
+    [Id(4)] public TimeSpan StartPeriod { get; init; } = TimeSpan.Zero;
+}
+
+/// <summary><c>deploy.resources.limits</c>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ResourceLimits
+{
+    [Id(0)] public double? Cpus { get; init; }
+    [Id(1)] public long? MemoryBytes { get; init; }
+}
+
+[GenerateSerializer, Immutable]
+public sealed record VolumesSpec
+{
+    /// <summary>Where the tenant's state lives inside the container (a per-container volume).</summary>
+    [Id(0)] public string? StateTarget { get; init; }
+    [Id(1)] public string? SecretsTarget { get; init; }
+    [Id(2)] public bool SecretsReadOnly { get; init; } = true;
+}
+
+[GenerateSerializer, Immutable]
+public sealed record PoolSpec
+{
+    [Id(0)] public int MinSize { get; init; } = 1;
+    [Id(1)] public int MaxSize { get; init; } = 10;
+    [Id(2)] public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SyncSpec
+{
+    [Id(0)] public string Sink { get; init; } = "filesystem";
+    [Id(1)] public SyncMapping[] Mappings { get; init; } = [];
+    [Id(2)] public SyncPolicy Policy { get; init; } = new();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SyncMapping
+{
+    [Id(0)] public required string Path { get; init; }
+    /// <summary>upload, download or bidirectional.</summary>
+    [Id(1)] public string Direction { get; init; } = "bidirectional";
+    /// <summary>sync or copy.</summary>
+    [Id(2)] public string Mode { get; init; } = "sync";
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SyncPolicy
+{
+    [Id(0)] public bool OnClaim { get; init; } = true;
+    [Id(1)] public bool OnRelease { get; init; } = true;
+    [Id(2)] public bool Manual { get; init; }
+    /// <summary>Sync every this often while claimed; null disables it.</summary>
+    [Id(3)] public TimeSpan? Periodic { get; init; }
+}

@@ -1,0 +1,480 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Berth.Specs;
+
+/// <summary>
+/// Parses and validates a workload spec in the Boilerhouse (compose-like) format, from YAML or JSON.
+/// Collects every error with its field path instead of stopping at the first one.
+/// </summary>
+public static partial class WorkloadSpecParser
+{
+    private static readonly string[] AllowedNetworkModes = ["bridge", "none"];
+    private static readonly string[] Sinks = ["filesystem", "postgres", "s3"];
+    private static readonly string[] Directions = ["upload", "download", "bidirectional"];
+    private static readonly string[] Modes = ["sync", "copy"];
+    private const int MaxPoolSize = 1000;
+    private const long MinMemoryBytes = 6 * 1024 * 1024; // Docker refuses less.
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$")]
+    private static partial Regex UserPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")]
+    private static partial Regex ImagePattern();
+
+    /// <summary>Parses YAML (a superset of JSON, but JSON bodies get JSON error messages via <see cref="ParseJson"/>).</summary>
+    public static WorkloadSpec ParseYaml(string text, string? expectedId = null) =>
+        Parse(SpecDocumentReader.ReadYaml(text), expectedId);
+
+    public static WorkloadSpec ParseJson(string text, string? expectedId = null) =>
+        Parse(SpecDocumentReader.ReadJson(text), expectedId);
+
+    /// <summary>
+    /// Validates a document tree. When <paramref name="expectedId"/> is given (the id in the URL),
+    /// the document's own <c>id</c> may be omitted but must match when present.
+    /// </summary>
+    public static WorkloadSpec Parse(SpecNode root, string? expectedId = null)
+    {
+        var errors = new List<SpecError>();
+        var spec = new Reader(errors).ReadWorkload(root, expectedId);
+        if (errors.Count > 0 || spec is null)
+        {
+            throw new WorkloadSpecException(errors.Count > 0 ? errors : [new SpecError("", "invalid workload spec")]);
+        }
+        return spec;
+    }
+
+    private sealed class Reader(List<SpecError> errors)
+    {
+        private void Error(string path, string message) => errors.Add(new SpecError(path, message));
+
+        public WorkloadSpec? ReadWorkload(SpecNode root, string? expectedId)
+        {
+            if (root is not SpecMap map)
+            {
+                Error("", "the document must be a mapping of workload fields");
+                return null;
+            }
+            var fields = new Fields(map, this);
+            var id = fields.String("id");
+            if (id is null)
+            {
+                if (expectedId is null) Error("id", "is required");
+                id = expectedId;
+            }
+            else if (!ResourceIds.IsValidWorkloadId(id))
+            {
+                Error("id", $"must match {ResourceIds.WorkloadIdPattern}");
+            }
+            else if (expectedId is not null && id != expectedId)
+            {
+                Error("id", $"'{id}' does not match the workload id '{expectedId}' in the URL");
+            }
+
+            var name = fields.String("name");
+            var image = fields.String("image");
+            if (image is null) Error("image", "is required");
+            else if (!ImagePattern().IsMatch(image)) Error("image", "is not a valid image reference");
+
+            var command = fields.Take("command") is { } commandNode ? ReadCommand(commandNode) : null;
+            var environment = fields.Take("environment") is { } envNode ? ReadEnvironment(envNode) : new();
+            var volumes = fields.Take("volumes") is { } volNode ? ReadVolumes(volNode) : new VolumesSpec();
+            var ports = fields.Take("ports") is { } portsNode ? ReadPorts(portsNode) : [];
+            var healthcheck = fields.Take("healthcheck") is { } hcNode ? ReadHealthcheck(hcNode) : null;
+            var limits = fields.Take("deploy") is { } deployNode ? ReadDeploy(deployNode) : new ResourceLimits();
+            var readOnly = fields.Bool("read_only") ?? false;
+            var user = fields.String("user");
+            if (user is not null && !UserPattern().IsMatch(user)) Error("user", "must be NAME, UID or UID:GID");
+            var networkMode = fields.String("network_mode") ?? "bridge";
+            if (!AllowedNetworkModes.Contains(networkMode))
+            {
+                Error("network_mode", $"must be one of {string.Join(", ", AllowedNetworkModes)} (host and container networking break tenant isolation)");
+            }
+            var pool = fields.Take("pool") is { } poolNode ? ReadPool(poolNode) : new PoolSpec();
+            var sync = fields.Take("sync") is { } syncNode ? ReadSync(syncNode) : null;
+            fields.RejectUnknown();
+
+            if (sync is not null && volumes.StateTarget is null && sync.Mappings.Length == 0)
+            {
+                Error("sync", "needs volumes.state.target or sync.mappings to know what to sync");
+            }
+
+            if (errors.Count > 0) return null;
+            return new WorkloadSpec
+            {
+                Id = id!,
+                Name = name,
+                Image = image!,
+                Command = command,
+                Environment = environment,
+                Volumes = volumes,
+                Ports = ports,
+                Healthcheck = healthcheck,
+                Limits = limits,
+                ReadOnly = readOnly,
+                User = user,
+                NetworkMode = networkMode,
+                Pool = pool,
+                Sync = sync,
+            };
+        }
+
+        private string[]? ReadCommand(SpecNode node)
+        {
+            switch (node)
+            {
+                case SpecScalar { Text: null }:
+                    return null;
+                case SpecScalar { Text: { } text }:
+                    if (!CommandLineSplitter.TrySplit(text, out var words)) Error(node.Path, "has an unterminated quote");
+                    else if (words.Length == 0) Error(node.Path, "must not be empty");
+                    return words;
+                case SpecList list:
+                    var items = list.Items.Select(ScalarText).ToArray();
+                    if (items.Length == 0) Error(node.Path, "must not be empty");
+                    return items.Select(i => i ?? "").ToArray();
+                default:
+                    Error(node.Path, "must be a string or a list of strings");
+                    return null;
+            }
+        }
+
+        private Dictionary<string, string> ReadEnvironment(SpecNode node)
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            void Add(string path, string name, string value)
+            {
+                if (!EnvName().IsMatch(name)) Error(path, "is not a valid environment variable name");
+                else if (!result.TryAdd(name, value)) Error(path, "is set twice");
+            }
+            switch (node)
+            {
+                case SpecMap map:
+                    foreach (var (key, value) in map.Entries)
+                    {
+                        Add(value.Path, key, value is SpecScalar s ? s.Text ?? "" : Invalid(value, "must be a string"));
+                    }
+                    break;
+                case SpecList list:
+                    foreach (var item in list.Items)
+                    {
+                        var text = ScalarText(item);
+                        if (text is null) continue;
+                        var eq = text.IndexOf('=');
+                        if (eq <= 0) Error(item.Path, "must be NAME=VALUE");
+                        else Add(item.Path, text[..eq], text[(eq + 1)..]);
+                    }
+                    break;
+                default:
+                    Error(node.Path, "must be a mapping or a list of NAME=VALUE");
+                    break;
+            }
+            return result;
+        }
+
+        private VolumesSpec ReadVolumes(SpecNode node)
+        {
+            var fields = Fields.Of(node, this);
+            if (fields is null) return new VolumesSpec();
+            string? stateTarget = null, secretsTarget = null;
+            var secretsReadOnly = true;
+            if (Fields.Of(fields.Take("state"), this) is { } state)
+            {
+                stateTarget = state.AbsolutePath("target", required: true);
+                state.RejectUnknown();
+            }
+            if (Fields.Of(fields.Take("secrets"), this) is { } secrets)
+            {
+                secretsTarget = secrets.AbsolutePath("target", required: true);
+                secretsReadOnly = secrets.Bool("read_only") ?? true;
+                secrets.RejectUnknown();
+            }
+            fields.RejectUnknown();
+            if (stateTarget is not null && stateTarget == secretsTarget)
+            {
+                Error("volumes.secrets.target", "must differ from volumes.state.target");
+            }
+            return new VolumesSpec { StateTarget = stateTarget, SecretsTarget = secretsTarget, SecretsReadOnly = secretsReadOnly };
+        }
+
+        private PortSpec[] ReadPorts(SpecNode node)
+        {
+            if (node is not SpecList list)
+            {
+                Error(node.Path, "must be a list of container ports (8080 or \"8080/tcp\")");
+                return [];
+            }
+            var result = new List<PortSpec>();
+            foreach (var item in list.Items)
+            {
+                var text = ScalarText(item);
+                if (text is null) continue;
+                var parts = text.Split('/');
+                var protocol = parts.Length == 2 ? parts[1].ToLowerInvariant() : "tcp";
+                if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                    || port is < 1 or > 65535 || protocol is not ("tcp" or "udp"))
+                {
+                    Error(item.Path, "must be a container port 1-65535, optionally with /tcp or /udp (Berth chooses the host port)");
+                    continue;
+                }
+                var spec = new PortSpec { ContainerPort = port, Protocol = protocol };
+                if (result.Contains(spec)) Error(item.Path, $"{spec} is listed twice");
+                else result.Add(spec);
+            }
+            return [.. result];
+        }
+
+        private HealthcheckSpec? ReadHealthcheck(SpecNode node)
+        {
+            var fields = Fields.Of(node, this);
+            if (fields is null) return null;
+            if (fields.Bool("disable") == true)
+            {
+                fields.RejectUnknown();
+                return null;
+            }
+            string[]? test = null;
+            switch (fields.Take("test"))
+            {
+                case null:
+                    Error(node.Path.Length == 0 ? "healthcheck.test" : $"{node.Path}.test", "is required");
+                    break;
+                case SpecScalar { Text: { Length: > 0 } text }:
+                    test = ["CMD-SHELL", text];
+                    break;
+                case SpecList list when list.Items.Count > 0:
+                    var items = list.Items.Select(ScalarText).Select(i => i ?? "").ToArray();
+                    if (items[0] is "CMD" or "CMD-SHELL" && items.Length >= 2) test = items;
+                    else if (items[0] is "NONE") test = null;
+                    else Error(list.Path, "must be [\"CMD\", args...], [\"CMD-SHELL\", command] or a command string");
+                    break;
+                case { } other:
+                    Error(other.Path, "must be a command string or a list");
+                    break;
+            }
+            var interval = fields.Duration("interval", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100));
+            var timeout = fields.Duration("timeout", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100));
+            var retries = fields.Int("retries", 3, min: 1, max: 100);
+            var startPeriod = fields.Duration("start_period", TimeSpan.Zero, min: TimeSpan.Zero);
+            fields.RejectUnknown();
+            return test is null ? null : new HealthcheckSpec
+            {
+                Test = test,
+                Interval = interval,
+                Timeout = timeout,
+                Retries = retries,
+                StartPeriod = startPeriod,
+            };
+        }
+
+        private ResourceLimits ReadDeploy(SpecNode node)
+        {
+            var deploy = Fields.Of(node, this);
+            var resources = Fields.Of(deploy?.Take("resources"), this);
+            var limits = Fields.Of(resources?.Take("limits"), this);
+            double? cpus = null;
+            long? memory = null;
+            if (limits is not null)
+            {
+                if (limits.Take("cpus") is { } cpuNode && ScalarText(cpuNode) is { } cpuText)
+                {
+                    if (double.TryParse(cpuText, NumberStyles.Float, CultureInfo.InvariantCulture, out var c) && c > 0 && c <= 1024) cpus = c;
+                    else Error(cpuNode.Path, "must be a positive number of CPUs, e.g. 0.5");
+                }
+                if (limits.Take("memory") is { } memNode && ScalarText(memNode) is { } memText)
+                {
+                    if (!ByteSizeParser.TryParse(memText, out var bytes)) Error(memNode.Path, "must be a size such as 64m or 1g");
+                    else if (bytes < MinMemoryBytes) Error(memNode.Path, "must be at least 6m (Docker's minimum)");
+                    else memory = bytes;
+                }
+                limits.RejectUnknown();
+            }
+            resources?.RejectUnknown();
+            deploy?.RejectUnknown();
+            return new ResourceLimits { Cpus = cpus, MemoryBytes = memory };
+        }
+
+        private PoolSpec ReadPool(SpecNode node)
+        {
+            var fields = Fields.Of(node, this);
+            if (fields is null) return new PoolSpec();
+            var defaults = new PoolSpec();
+            var min = fields.Int("min_size", defaults.MinSize, min: 0, max: MaxPoolSize);
+            var max = fields.Int("max_size", Math.Max(defaults.MaxSize, min), min: 1, max: MaxPoolSize);
+            if (max < min) Error($"{node.Path}.max_size", "must be ≥ min_size");
+            var idle = fields.Duration("idle_timeout", defaults.IdleTimeout, min: TimeSpan.FromSeconds(1));
+            fields.RejectUnknown();
+            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle };
+        }
+
+        private SyncSpec? ReadSync(SpecNode node)
+        {
+            var fields = Fields.Of(node, this);
+            if (fields is null) return null;
+            var sink = fields.String("sink") ?? "filesystem";
+            if (!Sinks.Contains(sink)) Error($"{node.Path}.sink", $"must be one of {string.Join(", ", Sinks)}");
+            var mappings = new List<SyncMapping>();
+            switch (fields.Take("mappings"))
+            {
+                case null:
+                    break;
+                case SpecList list:
+                    foreach (var item in list.Items)
+                    {
+                        var m = Fields.Of(item, this);
+                        if (m is null) continue;
+                        var path = m.AbsolutePath("path", required: true);
+                        var direction = m.String("direction") ?? "bidirectional";
+                        if (!Directions.Contains(direction)) Error($"{item.Path}.direction", $"must be one of {string.Join(", ", Directions)}");
+                        var mode = m.String("mode") ?? "sync";
+                        if (!Modes.Contains(mode)) Error($"{item.Path}.mode", $"must be one of {string.Join(", ", Modes)}");
+                        m.RejectUnknown();
+                        if (path is not null) mappings.Add(new SyncMapping { Path = path, Direction = direction, Mode = mode });
+                    }
+                    break;
+                case { } other:
+                    Error(other.Path, "must be a list of {path, direction, mode}");
+                    break;
+            }
+            var policy = new SyncPolicy();
+            if (Fields.Of(fields.Take("policy"), this) is { } p)
+            {
+                var periodicNode = p.Peek("periodic");
+                TimeSpan? periodic = null;
+                if (periodicNode is SpecScalar { Text: "false" }) p.Take("periodic");
+                else if (periodicNode is not null)
+                {
+                    var value = p.Duration("periodic", TimeSpan.Zero, min: TimeSpan.FromSeconds(10));
+                    periodic = value > TimeSpan.Zero ? value : null;
+                }
+                policy = new SyncPolicy
+                {
+                    OnClaim = p.Bool("on_claim") ?? true,
+                    OnRelease = p.Bool("on_release") ?? true,
+                    Manual = p.Bool("manual") ?? false,
+                    Periodic = periodic,
+                };
+                p.RejectUnknown();
+            }
+            fields.RejectUnknown();
+            return new SyncSpec { Sink = sink, Mappings = [.. mappings], Policy = policy };
+        }
+
+        internal string? ScalarText(SpecNode node)
+        {
+            if (node is SpecScalar { Text: { } text }) return text;
+            Error(node.Path, node is SpecScalar ? "must not be null" : "must be a single value");
+            return null;
+        }
+
+        internal string Invalid(SpecNode node, string message)
+        {
+            Error(node.Path, message);
+            return "";
+        }
+
+        internal void Report(string path, string message) => Error(path, message);
+    }
+
+    /// <summary>The fields of one mapping: each read marks its key as known, the rest are rejected.</summary>
+    private sealed class Fields(SpecMap map, Reader reader)
+    {
+        private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
+
+        public static Fields? Of(SpecNode? node, Reader reader)
+        {
+            switch (node)
+            {
+                case null:
+                case SpecScalar { Text: null }:
+                    return null;
+                case SpecMap map:
+                    return new Fields(map, reader);
+                default:
+                    reader.Report(node.Path, "must be a mapping");
+                    return null;
+            }
+        }
+
+        private string PathOf(string key) => map.Path.Length == 0 ? key : $"{map.Path}.{key}";
+
+        public SpecNode? Peek(string key) => map.Entries.FirstOrDefault(e => e.Key == key).Value;
+
+        public SpecNode? Take(string key)
+        {
+            _taken.Add(key);
+            var node = Peek(key);
+            return node is SpecScalar { Text: null } ? null : node;
+        }
+
+        public string? String(string key) => Take(key) is { } node ? reader.ScalarText(node) : null;
+
+        public bool? Bool(string key)
+        {
+            if (String(key) is not { } text) return null;
+            if (text is "true" or "True" or "TRUE" or "yes") return true;
+            if (text is "false" or "False" or "FALSE" or "no") return false;
+            reader.Report(PathOf(key), "must be true or false");
+            return null;
+        }
+
+        public int Int(string key, int fallback, int min, int max)
+        {
+            if (String(key) is not { } text) return fallback;
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                reader.Report(PathOf(key), "must be an integer");
+                return fallback;
+            }
+            if (value < min || value > max)
+            {
+                reader.Report(PathOf(key), $"must be between {min} and {max}");
+                return fallback;
+            }
+            return value;
+        }
+
+        public TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min)
+        {
+            if (String(key) is not { } text) return fallback;
+            if (!DurationParser.TryParse(text, out var value))
+            {
+                reader.Report(PathOf(key), "must be a duration such as 30s, 500ms or 1m30s");
+                return fallback;
+            }
+            if (value < min)
+            {
+                reader.Report(PathOf(key), $"must be at least {min.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
+                return fallback;
+            }
+            return value;
+        }
+
+        public string? AbsolutePath(string key, bool required)
+        {
+            var text = String(key);
+            if (text is null)
+            {
+                if (required) reader.Report(PathOf(key), "is required");
+                return null;
+            }
+            if (!text.StartsWith('/') || text.Split('/').Any(s => s == "..") || text == "/")
+            {
+                reader.Report(PathOf(key), "must be an absolute path inside the container (not / and without ..)");
+                return null;
+            }
+            return text.TrimEnd('/');
+        }
+
+        public void RejectUnknown()
+        {
+            foreach (var (key, value) in map.Entries)
+            {
+                if (!_taken.Contains(key)) reader.Report(value.Path, "unknown field");
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using Berth.Configuration;
+using Berth.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Berth;
+
+/// <summary>Registers the services Berth's grains need; hosts and tests call this and then pick a runtime.</summary>
+public static class BerthSiloBuilderExtensions
+{
+    public static IServiceCollection AddBerthGrainServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IContainerRuntimeProvider, DockerRuntimeProvider>();
+        return services;
+    }
+}

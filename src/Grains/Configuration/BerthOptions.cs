@@ -1,0 +1,47 @@
+namespace Berth.Configuration;
+
+/// <summary>Silo-side settings, bound from the <c>Berth</c> configuration section (env: <c>Berth__Name</c>).</summary>
+public sealed class BerthOptions
+{
+    public const string Section = "Berth";
+
+    /// <summary>Stamped on every container as <c>berth.cluster</c>; a cluster only ever touches its own containers.</summary>
+    public string ClusterId { get; set; } = "berth-local";
+
+    /// <summary>The Docker engines to spread pools over; empty means the local engine only.</summary>
+    public List<DockerHostOptions> Hosts { get; set; } = [];
+
+    /// <summary>How often each host lists its containers and reports them to their pools.</summary>
+    public TimeSpan HostSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often each pool checks refill, idle timeouts and creation deadlines.</summary>
+    public TimeSpan PoolTickInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A member still not running after this long is destroyed and its slot freed.</summary>
+    public TimeSpan MemberCreateDeadline { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Bounds a pool's background creation rate: creates in flight at once per pool.</summary>
+    public int MaxCreatesInFlightPerPool { get; set; } = 4;
+
+    /// <summary>Docker create+start calls in flight at once per engine (all pools together).</summary>
+    public int MaxCreatesInFlightPerHost { get; set; } = 8;
+
+    /// <summary>The Retry-After a client gets when a pool is at max_size or a host is down.</summary>
+    public int RetryAfterSeconds { get; set; } = 2;
+
+    /// <summary>Process limit per container when hardening defaults apply.</summary>
+    public long DefaultPidsLimit { get; set; } = 256;
+
+    public IReadOnlyList<DockerHostOptions> EffectiveHosts => Hosts.Count > 0 ? Hosts : [new DockerHostOptions()];
+}
+
+public sealed class DockerHostOptions
+{
+    public string Id { get; set; } = "local";
+
+    /// <summary>Docker endpoint: <c>unix:///var/run/docker.sock</c> or <c>tcp://host:2376</c>.</summary>
+    public string Endpoint { get; set; } = "unix:///var/run/docker.sock";
+
+    /// <summary>The host address that container ports are published on.</summary>
+    public string PublishAddress { get; set; } = "127.0.0.1";
+}

@@ -1,0 +1,223 @@
+using Berth.Configuration;
+using Berth.Contracts;
+using Berth.Errors;
+using Berth.Grains;
+using Berth.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace Berth.Hosts;
+
+/// <summary>
+/// Wraps one Docker engine. Reentrant so that creates, removes and sweeps overlap: Docker is the
+/// slow part, and the only shared state here is counters that are updated between awaits.
+/// </summary>
+[Reentrant]
+public sealed class AgentHostGrain : Grain, IAgentHostGrain
+{
+    private const int UnhealthyAfterConsecutiveFailures = 3;
+
+    private readonly IContainerRuntime _runtime;
+    private readonly BerthOptions _options;
+    private readonly DockerHostOptions _host;
+    private readonly ILogger<AgentHostGrain> _logger;
+    private readonly SemaphoreSlim _createSlots;
+    private readonly HashSet<string> _workloadsSeen = new(StringComparer.Ordinal);
+    private int _createsInFlight;
+    private int _consecutiveFailures;
+    private int _managedContainers;
+    private DateTimeOffset? _lastSweep;
+    private string? _lastError;
+
+    public AgentHostGrain(IContainerRuntimeProvider runtimes, IOptions<BerthOptions> options, ILogger<AgentHostGrain> logger)
+    {
+        _options = options.Value;
+        var hostId = this.GetPrimaryKeyString();
+        _host = _options.EffectiveHosts.FirstOrDefault(h => h.Id == hostId)
+            ?? throw new InvalidOperationException($"host '{hostId}' is not configured");
+        _runtime = runtimes.Get(hostId);
+        _logger = logger;
+        _createSlots = new SemaphoreSlim(Math.Max(1, _options.MaxCreatesInFlightPerHost));
+    }
+
+    private string HostId => _host.Id;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(
+            SweepAsync,
+            new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Max(1, _options.HostSweepInterval.TotalMilliseconds))),
+                Period = _options.HostSweepInterval,
+                Interleave = true,
+                KeepAlive = true,
+            });
+        return Task.CompletedTask;
+    }
+
+    public Task Wake() => Task.CompletedTask;
+
+    public async Task CreateMember(MemberCreateRequest request)
+    {
+        var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(request.Spec.Id);
+        try
+        {
+            var container = await ProvisionAsync(request);
+            await pool.OnMemberCreated(request.MemberId, container);
+        }
+        catch (Exception ex)
+        {
+            await pool.OnMemberCreateFailed(request.MemberId, ex.Message);
+        }
+    }
+
+    public async Task<RunningContainer> CreateMemberNow(MemberCreateRequest request)
+    {
+        try
+        {
+            return await ProvisionAsync(request);
+        }
+        catch (BerthException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw BerthException.Unavailable($"host '{HostId}' could not start a container for '{request.Spec.Id}': {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    private async Task<RunningContainer> ProvisionAsync(MemberCreateRequest request)
+    {
+        _workloadsSeen.Add(request.Spec.Id);
+        var spec = ContainerSpecBuilder.Build(request, _host, _options);
+        await _createSlots.WaitAsync();
+        _createsInFlight++;
+        try
+        {
+            var provisioner = new MemberProvisioner(_runtime, HostId, _logger);
+            using var timeout = new CancellationTokenSource(_options.MemberCreateDeadline);
+            var container = await provisioner.ProvisionAsync(spec, timeout.Token);
+            _consecutiveFailures = 0;
+            _logger.LogInformation("Created member {Member} of {Workload} as container {ContainerId} on {Host}", request.MemberId, request.Spec.Id, container.ContainerId, HostId);
+            return container;
+        }
+        catch (BerthException ex) when (ex.Kind == BerthErrorKind.Unprocessable)
+        {
+            // A missing image is the spec's fault, not the engine's: the host stays healthy.
+            _lastError = ex.Message;
+            throw;
+        }
+        catch (Exception ex)
+        {
+            _consecutiveFailures++;
+            _lastError = ex.Message;
+            _logger.LogWarning(ex, "Creating member {Member} of {Workload} on {Host} failed", request.MemberId, request.Spec.Id, HostId);
+            throw;
+        }
+        finally
+        {
+            _createsInFlight--;
+            _createSlots.Release();
+        }
+    }
+
+    public async Task DestroyMember(string workload, string memberId, string? containerId)
+    {
+        try
+        {
+            if (containerId is not null)
+            {
+                await _runtime.RemoveAsync(containerId, CancellationToken.None);
+            }
+            // A member may have a container the pool never heard of (a create that outlived its deadline).
+            var labelled = await _runtime.ListAsync(MemberLabels(memberId), CancellationToken.None);
+            foreach (var container in labelled)
+            {
+                await _runtime.RemoveAsync(container.ContainerId, CancellationToken.None);
+            }
+            _logger.LogInformation("Removed member {Member} of {Workload} (container {ContainerId}) on {Host}", memberId, workload, containerId ?? "none", HostId);
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnMemberDestroyed(memberId);
+        }
+        catch (Exception ex)
+        {
+            // The pool keeps the member as Destroying; the next sweep or tick asks again.
+            _lastError = ex.Message;
+            _logger.LogWarning(ex, "Removing member {Member} of {Workload} on {Host} failed", memberId, workload, HostId);
+        }
+    }
+
+    public async Task DestroyContainer(string containerId)
+    {
+        try
+        {
+            await _runtime.RemoveAsync(containerId, CancellationToken.None);
+            _logger.LogInformation("Removed container {ContainerId} on {Host}", containerId, HostId);
+        }
+        catch (Exception ex)
+        {
+            _lastError = ex.Message;
+            throw BerthException.Unavailable($"host '{HostId}' could not remove container {containerId}: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    public async Task<bool> HasImage(string image)
+    {
+        try
+        {
+            return await _runtime.ImageExistsAsync(image, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            throw BerthException.Unavailable($"host '{HostId}' did not answer: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    public Task<HostView> GetView() => Task.FromResult(new HostView(
+        HostId,
+        _consecutiveFailures < UnhealthyAfterConsecutiveFailures,
+        _managedContainers,
+        _createsInFlight,
+        _lastSweep,
+        _lastError));
+
+    private Dictionary<string, string> MemberLabels(string memberId) => new()
+    {
+        [BerthLabels.Managed] = "true",
+        [BerthLabels.Cluster] = _options.ClusterId,
+        [BerthLabels.Host] = HostId,
+        [BerthLabels.Member] = memberId,
+    };
+
+    /// <summary>Lists this host's Berth containers and tells each pool what Docker really runs.</summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ObservedContainer> containers;
+        try
+        {
+            containers = await _runtime.ListAsync(
+                new Dictionary<string, string>
+                {
+                    [BerthLabels.Managed] = "true",
+                    [BerthLabels.Cluster] = _options.ClusterId,
+                    [BerthLabels.Host] = HostId,
+                },
+                cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _lastError = ex.Message;
+            _logger.LogWarning(ex, "Sweep of host {Host} failed", HostId);
+            return;
+        }
+        _lastSweep = DateTimeOffset.UtcNow;
+        _managedContainers = containers.Count;
+        var byWorkload = containers.GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
+        foreach (var workload in byWorkload.Keys) _workloadsSeen.Add(workload);
+        foreach (var workload in _workloadsSeen.Where(w => w.Length > 0))
+        {
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload)
+                .ObserveHost(HostId, byWorkload.GetValueOrDefault(workload, []));
+        }
+    }
+}

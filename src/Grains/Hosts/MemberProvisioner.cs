@@ -1,0 +1,72 @@
+using Berth.Contracts;
+using Berth.Errors;
+using Berth.Runtime;
+using Berth.Specs;
+
+namespace Berth.Hosts;
+
+/// <summary>
+/// Creates one member container and waits until it can be handed out: running, and healthy where
+/// the spec has a healthcheck. On any failure the container is removed, so nothing is half-created.
+/// </summary>
+public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, ILogger logger)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    public async Task<RunningContainer> ProvisionAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
+    {
+        string containerId;
+        try
+        {
+            containerId = await runtime.CreateAsync(spec, cancellationToken);
+        }
+        catch (ImageNotFoundException ex)
+        {
+            throw new BerthException(BerthErrorKind.Unprocessable, $"host '{hostId}' does not have image '{ex.Image}'", "image");
+        }
+
+        try
+        {
+            await runtime.StartAsync(containerId, cancellationToken);
+            var inspection = await WaitUntilServingAsync(containerId, spec.Healthcheck, cancellationToken);
+            return new RunningContainer(containerId, hostId, inspection.Endpoints, DateTimeOffset.UtcNow);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Member container {ContainerId} ({Name}) failed to come up on {Host}; removing it", containerId, spec.Name, hostId);
+            await runtime.RemoveAsync(containerId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken)
+    {
+        // Docker marks a container unhealthy after `retries` failures, each after start_period and
+        // an interval; allow that plus slack before giving up on a check that never reports.
+        var deadline = DateTimeOffset.UtcNow + (healthcheck is null
+            ? TimeSpan.FromSeconds(10)
+            : healthcheck.StartPeriod + (healthcheck.Interval + healthcheck.Timeout) * (healthcheck.Retries + 1) + TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var inspection = await runtime.InspectAsync(containerId, cancellationToken)
+                ?? throw new InvalidOperationException($"container {containerId} vanished while starting");
+            if (!inspection.IsRunning && inspection.State != "created")
+            {
+                throw new InvalidOperationException($"container {containerId} is {inspection.State} right after start{(inspection.Error is null ? "" : $": {inspection.Error}")}");
+            }
+            if (inspection.IsRunning && (healthcheck is null || inspection.Health == "healthy"))
+            {
+                return inspection;
+            }
+            if (inspection.Health == "unhealthy")
+            {
+                throw new InvalidOperationException($"container {containerId} reported unhealthy");
+            }
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"container {containerId} was not {(healthcheck is null ? "running" : "healthy")} in time");
+            }
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+using Berth.Configuration;
+using Berth.Contracts;
+using Berth.Errors;
+using Berth.Grains;
+using Berth.Runtime;
+using Berth.Specs;
+using Microsoft.Extensions.Options;
+
+namespace Berth.Pools;
+
+/// <summary>
+/// Keeps the books of one workload's pool. Not reentrant: its turns are the lock that hands one idle
+/// member to one claim. It never awaits Docker: creates and removes go to host grains as one-way
+/// calls, and hosts report back through the <c>On*</c> callbacks.
+/// </summary>
+public sealed class WorkloadPoolGrain(
+    [PersistentState("pool", StorageNames.Berth)] IPersistentState<PoolState> state,
+    IContainerRuntimeProvider runtimes,
+    IOptions<BerthOptions> options,
+    ILogger<WorkloadPoolGrain> logger,
+    TimeProvider clock) : Grain, IWorkloadPoolGrain
+{
+    private readonly BerthOptions _options = options.Value;
+    private int _consecutiveCreateFailures;
+    private DateTimeOffset _refillNotBefore = DateTimeOffset.MinValue;
+    private string? _lastError;
+
+    private string Workload => this.GetPrimaryKeyString();
+    private PoolState Books => state.State;
+    private DateTimeOffset Now => clock.GetUtcNow();
+    private IEnumerable<PoolMember> Members => Books.Members.Values;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(
+            TickAsync,
+            new GrainTimerCreationOptions
+            {
+                DueTime = _options.PoolTickInterval,
+                Period = _options.PoolTickInterval,
+                KeepAlive = true,
+            });
+        foreach (var hostId in runtimes.HostIds)
+        {
+            // Make sure every host sweeps, so this pool hears what Docker really runs.
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Wake();
+        }
+        if (RefillWanted() > 0)
+        {
+            await SaveAsync();
+        }
+    }
+
+    public async Task Configure(WorkloadSpec spec, string version)
+    {
+        var changed = Books.Spec is null || Books.Version != version || Books.Spec.Pool != spec.Pool || Books.Retired;
+        if (changed)
+        {
+            Books.Spec = spec;
+            Books.Version = version;
+            Books.Retired = false;
+            _refillNotBefore = DateTimeOffset.MinValue;
+            _consecutiveCreateFailures = 0;
+            // Idle members of an older spec are replaced, never handed out stale.
+            foreach (var member in Members.Where(m => m.State == PoolMemberState.Idle && m.SpecVersion != version).ToList())
+            {
+                BeginDestroy(member, "spec changed");
+            }
+            logger.LogInformation("Pool {Workload} configured at spec version {Version} (min {Min}, max {Max})", Workload, version, spec.Pool.MinSize, spec.Pool.MaxSize);
+        }
+        await SaveAsync();
+    }
+
+    public async Task<PoolClaimTicket> Claim(string tenantId)
+    {
+        var spec = Books.Spec;
+        if (spec is null || Books.Retired)
+        {
+            throw BerthException.NotFound($"workload '{Workload}' does not exist");
+        }
+
+        // Retries converge: a tenant that already holds a member of this pool gets that member.
+        var held = Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed);
+        if (held is not null)
+        {
+            return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null);
+        }
+        // A cold creation the tenant started and never finished (it crashed or timed out): abandon it.
+        foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State == PoolMemberState.Creating).ToList())
+        {
+            BeginDestroy(stale, "superseded by a retried claim");
+        }
+
+        var idle = Members
+            .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null)
+            .OrderBy(m => m.StateSince)
+            .FirstOrDefault();
+        if (idle is not null)
+        {
+            idle.TenantId = tenantId;
+            idle.Source = ClaimSource.Warm;
+            idle.MoveTo(PoolMemberState.Claimed, Now);
+            await SaveAsync();
+            return new PoolClaimTicket(idle.MemberId, idle.HostId, ClaimSource.Warm, idle.Container, null);
+        }
+
+        if (TotalMembers >= spec.Pool.MaxSize)
+        {
+            throw BerthException.Unavailable(
+                $"pool '{Workload}' is at max_size ({spec.Pool.MaxSize}) with no idle member; retry later",
+                _options.RetryAfterSeconds);
+        }
+        var cold = NewMember(tenantId);
+        cold.Source = ClaimSource.Cold;
+        await state.WriteStateAsync();
+        return new PoolClaimTicket(cold.MemberId, cold.HostId, ClaimSource.Cold, null,
+            new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId));
+    }
+
+    public async Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container)
+    {
+        if (!Books.Members.TryGetValue(memberId, out var member) || member.TenantId != tenantId || member.State != PoolMemberState.Creating)
+        {
+            // The reservation expired while the container was being made; do not keep an unowned container.
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyMember(Workload, memberId, container.ContainerId);
+            throw BerthException.Unavailable($"the reservation for tenant '{tenantId}' in pool '{Workload}' expired; retry the claim", _options.RetryAfterSeconds);
+        }
+        member.ContainerId = container.ContainerId;
+        member.Endpoints = container.Endpoints;
+        member.StartedAt = container.StartedAt;
+        member.MoveTo(PoolMemberState.Claimed, Now);
+        await state.WriteStateAsync();
+        return member.Container!;
+    }
+
+    public async Task AbandonColdClaim(string tenantId, string memberId, string reason)
+    {
+        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId && member.State == PoolMemberState.Creating)
+        {
+            _lastError = reason;
+            // The provisioner removed whatever it created, but make sure by label.
+            BeginDestroy(member, $"cold claim failed: {reason}");
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task CompleteRelease(string tenantId, string memberId)
+    {
+        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId)
+        {
+            Books.Members.Remove(memberId);
+            logger.LogInformation("Member {Member} of {Workload} released by tenant {Tenant} and removed", memberId, Workload, tenantId);
+        }
+        await SaveAsync();
+    }
+
+    public async Task<bool> TryRetire()
+    {
+        if (Members.Any(m => m.TenantId is not null && m.State is PoolMemberState.Claimed or PoolMemberState.Creating))
+        {
+            return false;
+        }
+        Books.Retired = true;
+        foreach (var member in Members.Where(m => m.State != PoolMemberState.Destroying).ToList())
+        {
+            BeginDestroy(member, "workload deleted");
+        }
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public Task<PoolView> GetView()
+    {
+        var now = Now;
+        var members = Members
+            .OrderBy(m => m.CreatedAt)
+            .Select(m => new PoolMemberView(m.MemberId, m.ContainerId, m.HostId, m.State, m.TenantId, m.SpecVersion, m.CreatedAt, Math.Round((now - m.CreatedAt).TotalSeconds, 1)))
+            .ToArray();
+        return Task.FromResult(new PoolView(
+            Workload,
+            Books.Version,
+            Books.Spec?.Pool.MinSize ?? 0,
+            Books.Spec?.Pool.MaxSize ?? 0,
+            members.Count(m => m.State == PoolMemberState.Idle),
+            members.Count(m => m.State == PoolMemberState.Claimed),
+            members.Count(m => m.State == PoolMemberState.Creating),
+            members.Count(m => m.State == PoolMemberState.Destroying),
+            members,
+            _lastError));
+    }
+
+    public async Task OnMemberCreated(string memberId, RunningContainer container)
+    {
+        if (!Books.Members.TryGetValue(memberId, out var member) || member.State != PoolMemberState.Creating || member.TenantId is not null)
+        {
+            // Not a background create we are waiting for (expired, retired, or already handled): remove it.
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyMember(Workload, memberId, container.ContainerId);
+            return;
+        }
+        member.ContainerId = container.ContainerId;
+        member.Endpoints = container.Endpoints;
+        member.StartedAt = container.StartedAt;
+        _consecutiveCreateFailures = 0;
+        if (Books.Retired || member.SpecVersion != Books.Version)
+        {
+            BeginDestroy(member, "spec changed while it was created");
+        }
+        else
+        {
+            member.MoveTo(PoolMemberState.Idle, Now);
+        }
+        await SaveAsync();
+    }
+
+    public async Task OnMemberCreateFailed(string memberId, string error)
+    {
+        if (!Books.Members.TryGetValue(memberId, out var member) || member.State != PoolMemberState.Creating)
+        {
+            return;
+        }
+        Books.Members.Remove(memberId);
+        _lastError = error;
+        _consecutiveCreateFailures++;
+        // Back off so that a broken image or engine does not turn into a create storm.
+        var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(_consecutiveCreateFailures, 5)) / 2));
+        _refillNotBefore = Now + backoff;
+        logger.LogWarning("Background create of member {Member} of {Workload} failed ({Failures} in a row, next try in {Backoff}): {Error}",
+            memberId, Workload, _consecutiveCreateFailures, backoff, error);
+        await state.WriteStateAsync();
+    }
+
+    public async Task OnMemberDestroyed(string memberId)
+    {
+        if (Books.Members.TryGetValue(memberId, out var member) && member.State == PoolMemberState.Destroying)
+        {
+            Books.Members.Remove(memberId);
+            await SaveAsync();
+        }
+    }
+
+    public async Task ObserveHost(string hostId, ObservedContainer[] containers)
+    {
+        var byMember = containers.ToDictionary(c => c.MemberId, StringComparer.Ordinal);
+        var changed = false;
+        foreach (var member in Members.Where(m => m.HostId == hostId && m.State == PoolMemberState.Idle).ToList())
+        {
+            if (byMember.TryGetValue(member.MemberId, out var seen) && seen.IsServing)
+            {
+                continue;
+            }
+            var why = seen is null ? "its container vanished" : $"its container is {seen.State}{(seen.Health is null ? "" : $" ({seen.Health})")}";
+            logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
+                member.MemberId, Workload, hostId, why, member.ContainerId);
+            BeginDestroy(member, why);
+            changed = true;
+        }
+        if (changed)
+        {
+            await SaveAsync();
+        }
+    }
+
+    private int TotalMembers => Books.Members.Count;
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var spec = Books.Spec;
+        var now = Now;
+        var changed = false;
+        foreach (var member in Members.ToList())
+        {
+            if (member.State == PoolMemberState.Creating && now - member.StateSince > _options.MemberCreateDeadline)
+            {
+                BeginDestroy(member, "not running before its creation deadline");
+                changed = true;
+            }
+            else if (member.State == PoolMemberState.Destroying && now - member.StateSince > _options.MemberCreateDeadline)
+            {
+                // The host did not confirm the removal; ask again.
+                member.StateSince = now;
+                _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);
+                changed = true;
+            }
+        }
+        if (spec is not null)
+        {
+            // Idle members above min_size are evicted once idle longer than idle_timeout, oldest first.
+            var idle = Members.Where(m => m.State == PoolMemberState.Idle).OrderBy(m => m.StateSince).ToList();
+            var surplus = idle.Count - spec.Pool.MinSize;
+            foreach (var member in idle.Where(m => now - m.StateSince > spec.Pool.IdleTimeout).Take(Math.Max(0, surplus)))
+            {
+                BeginDestroy(member, $"idle longer than {spec.Pool.IdleTimeout}");
+                changed = true;
+            }
+        }
+        if (changed || RefillWanted() > 0)
+        {
+            await SaveAsync();
+        }
+    }
+
+    /// <summary>
+    /// Persists the books and then starts any background creates needed to keep min_size members
+    /// idle or coming, within max_size and the creation-rate bound. Members are recorded before
+    /// they are asked for, so a crash cannot leave containers the pool does not know.
+    /// </summary>
+    private async Task SaveAsync()
+    {
+        var wanted = RefillWanted();
+        var created = Enumerable.Range(0, Math.Max(0, wanted)).Select(_ => NewMember(tenantId: null)).ToList();
+        await state.WriteStateAsync();
+        foreach (var member in created)
+        {
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId)
+                .CreateMember(new MemberCreateRequest(member.MemberId, Books.Spec!, Books.Version, null));
+        }
+    }
+
+    private int RefillWanted()
+    {
+        var spec = Books.Spec;
+        if (spec is null || Books.Retired || Now < _refillNotBefore)
+        {
+            return 0;
+        }
+        var idleOrComing = Members.Count(m => m.TenantId is null && m.SpecVersion == Books.Version
+            && m.State is PoolMemberState.Idle or PoolMemberState.Creating);
+        var inFlight = Members.Count(m => m.TenantId is null && m.State == PoolMemberState.Creating);
+        return Math.Min(
+            spec.Pool.MinSize - idleOrComing,
+            Math.Min(spec.Pool.MaxSize - TotalMembers, _options.MaxCreatesInFlightPerPool - inFlight));
+    }
+
+    private PoolMember NewMember(string? tenantId)
+    {
+        var now = Now;
+        var member = new PoolMember
+        {
+            MemberId = Guid.NewGuid().ToString("N")[..12],
+            HostId = PickHost(),
+            SpecVersion = Books.Version,
+            State = PoolMemberState.Creating,
+            TenantId = tenantId,
+            CreatedAt = now,
+            StateSince = now,
+        };
+        Books.Members[member.MemberId] = member;
+        return member;
+    }
+
+    /// <summary>Spreads a pool over hosts: the host with the fewest of its members.</summary>
+    private string PickHost()
+    {
+        var counts = Members.GroupBy(m => m.HostId).ToDictionary(g => g.Key, g => g.Count());
+        return runtimes.HostIds.OrderBy(h => counts.GetValueOrDefault(h)).First();
+    }
+
+    private void BeginDestroy(PoolMember member, string reason)
+    {
+        member.MoveTo(PoolMemberState.Destroying, Now);
+        logger.LogInformation("Destroying member {Member} of {Workload} (container {ContainerId}): {Reason}", member.MemberId, Workload, member.ContainerId ?? "none", reason);
+        _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);
+    }
+}

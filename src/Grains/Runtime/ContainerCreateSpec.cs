@@ -1,0 +1,24 @@
+using Berth.Specs;
+
+namespace Berth.Runtime;
+
+/// <summary>Everything a runtime needs to create one container; built by <see cref="ContainerSpecBuilder"/>.</summary>
+public sealed record ContainerCreateSpec
+{
+    public required string Name { get; init; }
+    public required string Image { get; init; }
+    public string[]? Command { get; init; }
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+    public string? User { get; init; }
+    public bool ReadOnlyRootFilesystem { get; init; }
+    public string NetworkMode { get; init; } = "bridge";
+    public long? MemoryBytes { get; init; }
+    public double? Cpus { get; init; }
+    public long? PidsLimit { get; init; }
+    public IReadOnlyList<PortSpec> Ports { get; init; } = [];
+    public string PublishAddress { get; init; } = "127.0.0.1";
+    public HealthcheckSpec? Healthcheck { get; init; }
+    /// <summary>Mount points that get a fresh anonymous volume, removed with the container.</summary>
+    public IReadOnlyList<string> AnonymousVolumes { get; init; } = [];
+}

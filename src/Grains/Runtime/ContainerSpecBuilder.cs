@@ -1,0 +1,55 @@
+using Berth.Configuration;
+using Berth.Contracts;
+
+namespace Berth.Runtime;
+
+/// <summary>Turns a workload spec into the container to create: labels, limits and hardening defaults.</summary>
+public static class ContainerSpecBuilder
+{
+    public static ContainerCreateSpec Build(MemberCreateRequest request, DockerHostOptions host, BerthOptions options)
+    {
+        var spec = request.Spec;
+        var labels = new Dictionary<string, string>
+        {
+            [BerthLabels.Managed] = "true",
+            [BerthLabels.Cluster] = options.ClusterId,
+            [BerthLabels.Workload] = spec.Id,
+            [BerthLabels.Host] = host.Id,
+            [BerthLabels.Member] = request.MemberId,
+            [BerthLabels.Spec] = request.SpecVersion,
+        };
+        if (request.TenantId is not null)
+        {
+            labels[BerthLabels.Tenant] = request.TenantId;
+        }
+
+        var volumes = new List<string>();
+        if (spec.Volumes.StateTarget is { } state) volumes.Add(state);
+
+        return new ContainerCreateSpec
+        {
+            Name = ContainerName(options.ClusterId, spec.Id, request.MemberId),
+            Image = spec.Image,
+            Command = spec.Command,
+            Environment = spec.Environment,
+            Labels = labels,
+            User = spec.User,
+            ReadOnlyRootFilesystem = spec.ReadOnly,
+            NetworkMode = spec.NetworkMode,
+            MemoryBytes = spec.Limits.MemoryBytes,
+            Cpus = spec.Limits.Cpus,
+            PidsLimit = options.DefaultPidsLimit,
+            Ports = spec.Ports,
+            PublishAddress = host.PublishAddress,
+            Healthcheck = spec.Healthcheck,
+            AnonymousVolumes = volumes,
+        };
+    }
+
+    /// <summary>Readable in <c>docker ps</c> and unique per member.</summary>
+    public static string ContainerName(string clusterId, string workload, string memberId) =>
+        $"berth-{Sanitize(clusterId)}-{Sanitize(workload)}-{memberId}";
+
+    private static string Sanitize(string value) =>
+        new(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '-').ToArray());
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using Berth.Contracts;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Berth.Runtime;
+
+/// <summary>A real Docker engine through Docker.DotNet.</summary>
+public sealed class DockerContainerRuntime(DockerClient client) : IContainerRuntime, IDisposable
+{
+    public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
+    {
+        var exposed = spec.Ports.ToDictionary(p => p.ToString(), _ => new EmptyStruct());
+        var bindings = spec.Ports.ToDictionary(
+            p => p.ToString(),
+            p => (IList<PortBinding>)[new PortBinding { HostIP = spec.PublishAddress, HostPort = "" }]);
+        var parameters = new CreateContainerParameters
+        {
+            Name = spec.Name,
+            Image = spec.Image,
+            Cmd = spec.Command,
+            Env = spec.Environment.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
+            Labels = spec.Labels.ToDictionary(),
+            User = spec.User,
+            ExposedPorts = exposed,
+            Volumes = spec.AnonymousVolumes.ToDictionary(v => v, _ => new EmptyStruct()),
+            Healthcheck = spec.Healthcheck is { } hc
+                ? new HealthConfig
+                {
+                    Test = hc.Test,
+                    Interval = hc.Interval,
+                    Timeout = hc.Timeout,
+                    Retries = hc.Retries,
+                    StartPeriod = (long)(hc.StartPeriod.TotalMilliseconds * 1_000_000),
+                }
+                : null,
+            HostConfig = new HostConfig
+            {
+                PortBindings = bindings,
+                ReadonlyRootfs = spec.ReadOnlyRootFilesystem,
+                NetworkMode = spec.NetworkMode,
+                Memory = spec.MemoryBytes ?? 0,
+                NanoCPUs = spec.Cpus is { } cpus ? (long)(cpus * 1_000_000_000) : 0,
+                PidsLimit = spec.PidsLimit,
+                CapDrop = ["ALL"],
+                SecurityOpt = ["no-new-privileges"],
+                Privileged = false,
+            },
+        };
+        try
+        {
+            var response = await client.Containers.CreateContainerAsync(parameters, cancellationToken);
+            return response.ID;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ImageNotFoundException(spec.Image);
+        }
+    }
+
+    public async Task StartAsync(string containerId, CancellationToken cancellationToken) =>
+        await client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+
+    public async Task<ContainerInspection?> InspectAsync(string containerId, CancellationToken cancellationToken)
+    {
+        ContainerInspectResponse response;
+        try
+        {
+            response = await client.Containers.InspectContainerAsync(containerId, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+        var endpoints = new List<ContainerEndpoint>();
+        foreach (var (key, bindings) in response.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
+        {
+            if (bindings is null) continue;
+            var parts = key.Split('/');
+            var containerPort = int.Parse(parts[0]);
+            var protocol = parts.Length > 1 ? parts[1] : "tcp";
+            // The engine may list the same binding for IPv4 and IPv6; keep one per container port.
+            var binding = bindings.FirstOrDefault(b => !string.IsNullOrEmpty(b.HostPort));
+            if (binding is not null)
+            {
+                endpoints.Add(new ContainerEndpoint(containerPort, protocol, binding.HostIP, int.Parse(binding.HostPort)));
+            }
+        }
+        return new ContainerInspection(
+            response.ID,
+            response.State?.Status ?? "unknown",
+            response.State?.Health?.Status is { Length: > 0 } health ? health : null,
+            [.. endpoints.OrderBy(e => e.ContainerPort)],
+            response.Config?.Labels is { } labels ? labels.ToDictionary() : new Dictionary<string, string>(),
+            string.IsNullOrEmpty(response.State?.Error) ? null : response.State!.Error);
+    }
+
+    public async Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Containers.RemoveContainerAsync(
+                containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict && ex.ResponseBody.Contains("already in progress"))
+        {
+            // Another remove of the same container is under way; it will finish the job.
+        }
+    }
+
+    public async Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        var filter = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true);
+        var containers = await client.Containers.ListContainersAsync(
+            new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = filter },
+            },
+            cancellationToken);
+        return containers
+            .Select(c => new ObservedContainer(
+                c.ID,
+                c.Labels.TryGetValue(BerthLabels.Member, out var member) ? member : "",
+                c.Labels.TryGetValue(BerthLabels.Workload, out var workload) ? workload : "",
+                c.State,
+                HealthFromStatus(c.Status)))
+            .ToList();
+    }
+
+    public async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Images.InspectImageAsync(image, cancellationToken);
+            return true;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary><c>docker ps</c> shows health in the status text: "Up 3 seconds (healthy)".</summary>
+    private static string? HealthFromStatus(string? status) => status switch
+    {
+        null => null,
+        _ when status.Contains("(unhealthy)") => "unhealthy",
+        _ when status.Contains("(healthy)") => "healthy",
+        _ when status.Contains("(health: starting)") => "starting",
+        _ => null,
+    };
+
+    public void Dispose() => client.Dispose();
+}

@@ -1,0 +1,29 @@
+using Berth.Contracts;
+
+namespace Berth.Runtime;
+
+/// <summary>One container engine. Docker in production; an in-memory fake for unit tests and benchmarks.</summary>
+public interface IContainerRuntime
+{
+    /// <summary>Creates (not starts) a container and returns its id. Missing image: <see cref="ImageNotFoundException"/>.</summary>
+    Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken);
+
+    Task StartAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Null when the container does not exist.</summary>
+    Task<ContainerInspection?> InspectAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Force-removes a container and its anonymous volumes; a missing container is not an error.</summary>
+    Task RemoveAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>All containers (running or not) carrying every one of the given labels.</summary>
+    Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
+
+    Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken);
+}
+
+/// <summary>The engine does not have the image (no pulls happen: images are provisioned by the operator).</summary>
+public sealed class ImageNotFoundException(string image) : Exception($"image '{image}' is not present on the engine")
+{
+    public string Image { get; } = image;
+}

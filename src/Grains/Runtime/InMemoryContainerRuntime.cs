@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Berth.Contracts;
+
+namespace Berth.Runtime;
+
+/// <summary>
+/// A container engine in memory, for grain unit tests, fault injection and control-plane
+/// benchmarks. Never the only proof that a feature works: that takes the Docker runtime.
+/// </summary>
+public sealed class InMemoryContainerRuntime : IContainerRuntime
+{
+    private readonly ConcurrentDictionary<string, FakeContainer> _containers = new();
+    private readonly HashSet<string> _images;
+    private int _nextPort = 40000;
+    private int _creates;
+
+    public InMemoryContainerRuntime(params string[] images) => _images = [.. images];
+
+    /// <summary>Simulated create+start time.</summary>
+    public TimeSpan CreateDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>When set, every create fails with this message (a broken engine).</summary>
+    public string? FailCreatesWith { get; set; }
+
+    /// <summary>How many creates were made: a warm claim must not add to it.</summary>
+    public int CreateCount => Volatile.Read(ref _creates);
+
+    public IReadOnlyCollection<FakeContainer> Containers => [.. _containers.Values];
+
+    public void AddImage(string image)
+    {
+        lock (_images) _images.Add(image);
+    }
+
+    /// <summary>Kills a container behind Berth's back (it stays listed as exited).</summary>
+    public void Kill(string containerId)
+    {
+        if (_containers.TryGetValue(containerId, out var c)) c.State = "exited";
+    }
+
+    public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _creates);
+        if (CreateDelay > TimeSpan.Zero) await Task.Delay(CreateDelay, cancellationToken);
+        if (FailCreatesWith is { } failure) throw new InvalidOperationException(failure);
+        lock (_images)
+        {
+            if (!_images.Contains(spec.Image)) throw new ImageNotFoundException(spec.Image);
+        }
+        if (_containers.Values.Any(c => c.Spec.Name == spec.Name))
+        {
+            throw new InvalidOperationException($"container name '{spec.Name}' is already in use");
+        }
+        var id = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+        var endpoints = spec.Ports
+            .Select(p => new ContainerEndpoint(p.ContainerPort, p.Protocol, spec.PublishAddress, Interlocked.Increment(ref _nextPort)))
+            .ToArray();
+        _containers[id] = new FakeContainer(id, spec, endpoints) { State = "created" };
+        return id;
+    }
+
+    public Task StartAsync(string containerId, CancellationToken cancellationToken)
+    {
+        if (!_containers.TryGetValue(containerId, out var c)) throw new InvalidOperationException($"no container {containerId}");
+        c.State = "running";
+        return Task.CompletedTask;
+    }
+
+    public Task<ContainerInspection?> InspectAsync(string containerId, CancellationToken cancellationToken) =>
+        Task.FromResult(_containers.TryGetValue(containerId, out var c)
+            ? new ContainerInspection(c.Id, c.State, c.Spec.Healthcheck is null ? null : "healthy", c.Endpoints, c.Spec.Labels, null)
+            : null);
+
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        _containers.TryRemove(containerId, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ObservedContainer> result = _containers.Values
+            .Where(c => labels.All(l => c.Spec.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .Select(c => new ObservedContainer(
+                c.Id,
+                c.Spec.Labels.GetValueOrDefault(BerthLabels.Member, ""),
+                c.Spec.Labels.GetValueOrDefault(BerthLabels.Workload, ""),
+                c.State,
+                c.Spec.Healthcheck is null ? null : "healthy"))
+            .ToList();
+        return Task.FromResult(result);
+    }
+
+    public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
+    {
+        lock (_images) return Task.FromResult(_images.Contains(image));
+    }
+
+    public sealed class FakeContainer(string id, ContainerCreateSpec spec, ContainerEndpoint[] endpoints)
+    {
+        public string Id { get; } = id;
+        public ContainerCreateSpec Spec { get; } = spec;
+        public ContainerEndpoint[] Endpoints { get; } = endpoints;
+        public volatile string State = "created";
+    }
+}

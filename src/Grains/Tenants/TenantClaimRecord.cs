@@ -1,0 +1,39 @@
+using Berth.Contracts;
+
+namespace Berth.Tenants;
+
+/// <summary>A tenant's claim on one workload, as the tenant grain persists it.</summary>
+[GenerateSerializer]
+public sealed class TenantClaimRecord
+{
+    [Id(0)] public required string Workload { get; init; }
+    [Id(1)] public TenantClaimState State { get; set; }
+    [Id(2)] public string? MemberId { get; set; }
+    [Id(3)] public RunningContainer? Container { get; set; }
+    [Id(4)] public ClaimSource? Source { get; set; }
+    [Id(5)] public DateTimeOffset? ClaimedAt { get; set; }
+    [Id(6)] public DateTimeOffset StateSince { get; set; }
+    [Id(7)] public string? Error { get; set; }
+
+    public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
+    {
+        State = state;
+        StateSince = now;
+        Error = error;
+    }
+
+    public TenantClaimView ToView(string tenantId) => new()
+    {
+        TenantId = tenantId,
+        Workload = Workload,
+        State = State,
+        ContainerId = Container?.ContainerId,
+        HostId = Container?.HostId,
+        MemberId = MemberId,
+        Endpoints = Container?.Endpoints ?? [],
+        ClaimedAt = ClaimedAt,
+        Source = Source,
+        StateSince = StateSince,
+        Error = Error,
+    };
+}

@@ -1,0 +1,77 @@
+using Berth.Configuration;
+using Berth.Contracts;
+using Berth.Errors;
+using Berth.Grains;
+using Berth.Runtime;
+using Berth.Specs;
+
+namespace Berth.Workloads;
+
+/// <summary>The registry of workloads. On activation it re-configures every pool, which wakes them after a restart.</summary>
+public sealed class WorkloadCatalogGrain(
+    [PersistentState("catalog", StorageNames.Berth)] IPersistentState<CatalogState> state,
+    IContainerRuntimeProvider runtimes,
+    ILogger<WorkloadCatalogGrain> logger,
+    TimeProvider clock) : Grain, IWorkloadCatalogGrain
+{
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var record in state.State.Workloads.Values)
+        {
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Spec.Id).Configure(record.Spec, record.Version);
+        }
+    }
+
+    public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec)
+    {
+        await EnsureImageAsync(spec.Image);
+        var version = WorkloadSpecVersion.Compute(spec);
+        var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);
+        if (previous is not null && previous.Version == version && previous.Spec.Pool == spec.Pool && previous.Spec.Name == spec.Name)
+        {
+            return (previous, false);
+        }
+        var record = new WorkloadRecord(spec, version, clock.GetUtcNow());
+        state.State.Workloads[spec.Id] = record;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IWorkloadPoolGrain>(spec.Id).Configure(spec, version);
+        logger.LogInformation("Workload {Workload} {Action} at version {Version}", spec.Id, created ? "registered" : "updated", version);
+        return (record, created);
+    }
+
+    /// <summary>No pulls happen: a workload whose image no host has would only ever fail to start.</summary>
+    private async Task EnsureImageAsync(string image)
+    {
+        foreach (var hostId in runtimes.HostIds)
+        {
+            if (await GrainFactory.GetGrain<IAgentHostGrain>(hostId).HasImage(image))
+            {
+                return;
+            }
+        }
+        throw new BerthException(BerthErrorKind.Unprocessable,
+            $"image '{image}' is not present on any Docker host ({string.Join(", ", runtimes.HostIds)}); load it there first",
+            "image");
+    }
+
+    public Task<WorkloadRecord?> Get(string id) =>
+        Task.FromResult(state.State.Workloads.GetValueOrDefault(id));
+
+    public Task<WorkloadRecord[]> List() =>
+        Task.FromResult(state.State.Workloads.Values.OrderBy(w => w.Spec.Id, StringComparer.Ordinal).ToArray());
+
+    public async Task Delete(string id)
+    {
+        if (!state.State.Workloads.ContainsKey(id))
+        {
+            throw BerthException.NotFound($"workload '{id}' does not exist");
+        }
+        if (!await GrainFactory.GetGrain<IWorkloadPoolGrain>(id).TryRetire())
+        {
+            throw BerthException.Conflict($"workload '{id}' has claimed containers; release them before deleting it");
+        }
+        state.State.Workloads.Remove(id);
+        await state.WriteStateAsync();
+        logger.LogInformation("Workload {Workload} deleted", id);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Berth.Silo;
+
+/// <summary>Where this silo listens and which cluster it joins (section <c>Silo</c>).</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "Silo";
+
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    public string ServiceId { get; set; } = "berth";
+
+    /// <summary>Directory of workload specs (*.yaml, *.yml, *.json) loaded at start-up; relative to the working directory.</summary>
+    public string WorkloadsDirectory { get; set; } = "workloads";
+}

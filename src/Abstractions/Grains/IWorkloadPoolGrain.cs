@@ -37,7 +37,7 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [OneWay]
     Task OnMemberDestroyed(string memberId);
 
-    /// <summary>A host's periodic report of this workload's containers on it.</summary>
+    /// <summary>A host's periodic report of this workload's containers on it, as listed at <paramref name="listedAt"/>.</summary>
     [OneWay]
-    Task ObserveHost(string hostId, ObservedContainer[] containers);
+    Task ObserveHost(string hostId, DateTimeOffset listedAt, ObservedContainer[] containers);
 }

@@ -20,6 +20,9 @@ public sealed class BerthOptions
     /// <summary>A member still not running after this long is destroyed and its slot freed.</summary>
     public TimeSpan MemberCreateDeadline { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>A Berth container that no member owns is removed after it has been seen unowned this long.</summary>
+    public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Bounds a pool's background creation rate: creates in flight at once per pool.</summary>
     public int MaxCreatesInFlightPerPool { get; set; } = 4;
 

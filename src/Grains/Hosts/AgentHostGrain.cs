@@ -193,6 +193,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<ObservedContainer> containers;
+        var listedAt = DateTimeOffset.UtcNow;
         try
         {
             containers = await _runtime.ListAsync(
@@ -217,7 +218,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         foreach (var workload in _workloadsSeen.Where(w => w.Length > 0))
         {
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload)
-                .ObserveHost(HostId, byWorkload.GetValueOrDefault(workload, []));
+                .ObserveHost(HostId, listedAt, byWorkload.GetValueOrDefault(workload, []));
         }
     }
 }

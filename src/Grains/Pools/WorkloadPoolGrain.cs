@@ -24,6 +24,8 @@ public sealed class WorkloadPoolGrain(
     private int _consecutiveCreateFailures;
     private DateTimeOffset _refillNotBefore = DateTimeOffset.MinValue;
     private string? _lastError;
+    /// <summary>Containers Docker runs for this workload that no member owns, and when each was first seen.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _orphansSeen = new(StringComparer.Ordinal);
 
     private string Workload => this.GetPrimaryKeyString();
     private PoolState Books => state.State;
@@ -238,11 +240,12 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
-    public async Task ObserveHost(string hostId, ObservedContainer[] containers)
+    public async Task ObserveHost(string hostId, DateTimeOffset listedAt, ObservedContainer[] containers)
     {
         var byMember = containers.ToDictionary(c => c.MemberId, StringComparer.Ordinal);
         var changed = false;
-        foreach (var member in Members.Where(m => m.HostId == hostId && m.State == PoolMemberState.Idle).ToList())
+        // Members that turned idle after the listing was taken may simply not be in it yet.
+        foreach (var member in Members.Where(m => m.HostId == hostId && m.State == PoolMemberState.Idle && m.StateSince < listedAt).ToList())
         {
             if (byMember.TryGetValue(member.MemberId, out var seen) && seen.IsServing)
             {
@@ -254,9 +257,40 @@ public sealed class WorkloadPoolGrain(
             BeginDestroy(member, why);
             changed = true;
         }
+        RemoveOrphans(hostId, containers);
         if (changed)
         {
             await SaveAsync();
+        }
+    }
+
+    /// <summary>
+    /// A labelled container that no member owns (left by a crash or a lost state) is removed once it
+    /// has stayed unowned for the grace period; members are recorded before they are created, so a
+    /// container of an in-flight create is never mistaken for one.
+    /// </summary>
+    private void RemoveOrphans(string hostId, ObservedContainer[] containers)
+    {
+        var now = Now;
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var container in containers.Where(c => !Books.Members.ContainsKey(c.MemberId)))
+        {
+            listed.Add(container.ContainerId);
+            if (!_orphansSeen.TryGetValue(container.ContainerId, out var firstSeen))
+            {
+                _orphansSeen[container.ContainerId] = now;
+            }
+            else if (now - firstSeen >= _options.OrphanGracePeriod)
+            {
+                logger.LogWarning("Removing orphan container {ContainerId} (member {Member}) of {Workload} on {Host}: no pool member or claim owns it",
+                    container.ContainerId, container.MemberId, Workload, hostId);
+                _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).DestroyMember(Workload, container.MemberId, container.ContainerId);
+                _orphansSeen.Remove(container.ContainerId);
+            }
+        }
+        foreach (var gone in _orphansSeen.Keys.Where(id => !listed.Contains(id)).ToList())
+        {
+            _orphansSeen.Remove(gone);
         }
     }
 

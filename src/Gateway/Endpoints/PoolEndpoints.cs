@@ -1,0 +1,42 @@
+using Berth.Contracts;
+using Berth.Gateway.Problems;
+using Berth.Grains;
+
+namespace Berth.Gateway.Endpoints;
+
+/// <summary><c>/pools</c> and <c>/hosts</c>: what the cluster is running.</summary>
+public static class PoolEndpoints
+{
+    public static IEndpointRouteBuilder MapPoolEndpoints(this IEndpointRouteBuilder app)
+    {
+        var pools = app.MapGroup("/pools").WithTags("Pools");
+
+        pools.MapGet("/", async (IClusterClient cluster) =>
+        {
+            var workloads = await cluster.GetGrain<IWorkloadCatalogGrain>(0).List();
+            var views = await Task.WhenAll(workloads.Select(w => cluster.GetGrain<IWorkloadPoolGrain>(w.Spec.Id).GetView()));
+            return Results.Ok(views);
+        })
+        .WithSummary("Every pool's counts and members");
+
+        pools.MapGet("/{workload}", async (string workload, IClusterClient cluster) =>
+        {
+            if (WorkloadEndpoints.InvalidId(workload) is { } problem) return problem;
+            if (await cluster.GetGrain<IWorkloadCatalogGrain>(0).Get(workload) is null)
+            {
+                return ProblemResults.Problem(404, $"workload '{workload}' does not exist", "workload");
+            }
+            return Results.Ok(await cluster.GetGrain<IWorkloadPoolGrain>(workload).GetView());
+        })
+        .Produces<PoolView>()
+        .WithSummary("A pool's idle, claimed and creating counts and its members");
+
+        app.MapGet("/hosts/{hostId}", async (string hostId, IClusterClient cluster) =>
+            Results.Ok(await cluster.GetGrain<IAgentHostGrain>(hostId).GetView()))
+            .WithTags("Hosts")
+            .Produces<HostView>()
+            .WithSummary("A Docker host's health and load");
+
+        return app;
+    }
+}

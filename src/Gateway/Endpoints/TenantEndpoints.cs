@@ -1,0 +1,61 @@
+using Berth.Contracts;
+using Berth.Gateway.Problems;
+using Berth.Grains;
+using Berth.Specs;
+
+namespace Berth.Gateway.Endpoints;
+
+/// <summary><c>/tenants/{tenantId}</c>: claim, release and status.</summary>
+public static class TenantEndpoints
+{
+    public sealed record ClaimRequest(string? Workload);
+
+    public sealed record ReleaseRequest(string? Workload);
+
+    public static RouteGroupBuilder MapTenantEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/tenants/{tenantId}").WithTags("Tenants");
+
+        group.MapPost("/claim", async (string tenantId, HttpRequest request, IClusterClient cluster) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ClaimRequest>(request, optional: false);
+            if (bodyProblem is not null) return bodyProblem;
+            if (string.IsNullOrEmpty(body!.Workload)) return ProblemResults.BadRequest("workload", "workload is required");
+            if (WorkloadEndpoints.InvalidId(body.Workload) is not null)
+            {
+                return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
+            }
+            return Results.Ok(await cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload));
+        })
+        .Produces<TenantClaimView>()
+        .WithSummary("Claim a container of a workload for the tenant (idempotent)");
+
+        group.MapPost("/release", async (string tenantId, HttpRequest request, IClusterClient cluster) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ReleaseRequest>(request, optional: true);
+            if (bodyProblem is not null) return bodyProblem;
+            if (body?.Workload is { } workload && WorkloadEndpoints.InvalidId(workload) is not null)
+            {
+                return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
+            }
+            return Results.Ok(await cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload));
+        })
+        .Produces<TenantClaimView>()
+        .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)");
+
+        group.MapGet("/status", async (string tenantId, IClusterClient cluster) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            return Results.Ok(await cluster.GetGrain<ITenantGrain>(tenantId).GetStatus());
+        })
+        .Produces<TenantStatus>()
+        .WithSummary("The tenant's claims and their states");
+
+        return group;
+    }
+
+    private static IResult? InvalidTenant(string tenantId) =>
+        ResourceIds.IsValidTenantId(tenantId) ? null : ProblemResults.BadRequest("tenantId", $"tenant id must match {ResourceIds.TenantIdPattern}");
+}

@@ -1,0 +1,72 @@
+using Berth.Contracts;
+using Berth.Gateway.Problems;
+using Berth.Grains;
+using Berth.Specs;
+using Microsoft.Extensions.Options;
+
+namespace Berth.Gateway.Endpoints;
+
+/// <summary><c>/workloads</c>: register, read, update and delete workload specs.</summary>
+public static class WorkloadEndpoints
+{
+    public sealed record WorkloadResponse(string Id, string Version, DateTimeOffset UpdatedAt, WorkloadSpec Spec)
+    {
+        public static WorkloadResponse From(WorkloadRecord record) => new(record.Spec.Id, record.Version, record.UpdatedAt, record.Spec);
+    }
+
+    public static RouteGroupBuilder MapWorkloadEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/workloads").WithTags("Workloads");
+
+        group.MapGet("/", async (IClusterClient cluster) =>
+            Results.Ok((await Catalog(cluster).List()).Select(WorkloadResponse.From)))
+            .WithSummary("List the registered workloads");
+
+        group.MapGet("/{id}", async (string id, IClusterClient cluster) =>
+        {
+            if (InvalidId(id) is { } problem) return problem;
+            return await Catalog(cluster).Get(id) is { } record
+                ? Results.Ok(WorkloadResponse.From(record))
+                : ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
+        })
+        .WithSummary("Read one workload spec");
+
+        group.MapPut("/{id}", async (string id, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options) =>
+        {
+            if (InvalidId(id) is { } problem) return problem;
+            var text = await RequestBody.ReadTextAsync(request, options.Value.MaxSpecBytes);
+            var contentType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+            WorkloadSpec spec;
+            switch (contentType)
+            {
+                case null or "" or "application/yaml" or "application/x-yaml" or "text/yaml" or "text/x-yaml":
+                    spec = WorkloadSpecParser.ParseYaml(text, expectedId: id);
+                    break;
+                case "application/json":
+                    spec = WorkloadSpecParser.ParseJson(text, expectedId: id);
+                    break;
+                default:
+                    return ProblemResults.Problem(415, $"send the spec as application/yaml or application/json, not '{contentType}'", "Content-Type");
+            }
+            var (record, created) = await Catalog(cluster).Upsert(spec);
+            var body = WorkloadResponse.From(record);
+            return created ? Results.Created($"/workloads/{id}", body) : Results.Ok(body);
+        })
+        .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON)");
+
+        group.MapDelete("/{id}", async (string id, IClusterClient cluster) =>
+        {
+            if (InvalidId(id) is { } problem) return problem;
+            await Catalog(cluster).Delete(id);
+            return Results.NoContent();
+        })
+        .WithSummary("Delete a workload (refused with 409 while tenants hold its containers)");
+
+        return group;
+    }
+
+    internal static IResult? InvalidId(string id) =>
+        ResourceIds.IsValidWorkloadId(id) ? null : ProblemResults.BadRequest("id", $"workload id must match {ResourceIds.WorkloadIdPattern}");
+
+    private static IWorkloadCatalogGrain Catalog(IClusterClient cluster) => cluster.GetGrain<IWorkloadCatalogGrain>(0);
+}

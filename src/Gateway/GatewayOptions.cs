@@ -1,0 +1,20 @@
+namespace Berth.Gateway;
+
+/// <summary>How the gateway reaches the cluster (section <c>Gateway</c>).</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>The silo gateway ports to connect to on localhost; empty means 30000.</summary>
+    public int[] SiloGatewayPorts { get; set; } = [];
+
+    public int[] EffectiveSiloGatewayPorts => SiloGatewayPorts.Length > 0 ? SiloGatewayPorts : [30000];
+    public string ServiceId { get; set; } = "berth";
+    public string ClusterId { get; set; } = "berth-local";
+
+    /// <summary>How long the gateway keeps trying to reach a silo at start-up.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest accepted workload spec body.</summary>
+    public long MaxSpecBytes { get; set; } = 256 * 1024;
+}

@@ -1,0 +1,32 @@
+using Berth.Errors;
+using Berth.Specs;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Berth.Gateway.Problems;
+
+/// <summary>
+/// Turns whatever escapes an endpoint into a problem response: Berth errors keep their status,
+/// malformed requests are 400/413, and a cluster that cannot be reached is a retryable 503.
+/// </summary>
+public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var result = exception switch
+        {
+            BerthException berth => ProblemResults.From(berth),
+            WorkloadSpecException spec => ProblemResults.InvalidSpec(spec),
+            BadHttpRequestException bad => ProblemResults.Problem(bad.StatusCode, bad.Message),
+            OrleansException or TimeoutException or SiloUnavailableException =>
+                ProblemResults.Problem(StatusCodes.Status503ServiceUnavailable, $"the cluster did not answer: {exception.Message}", retryAfterSeconds: 2),
+            _ => null,
+        };
+        if (result is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            result = ProblemResults.Problem(StatusCodes.Status500InternalServerError, "internal error; see the gateway log");
+        }
+        await result.ExecuteAsync(httpContext);
+        return true;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Berth.Gateway;
+using Berth.Gateway.Endpoints;
+using Berth.Gateway.Problems;
+using Berth.Grains;
+using Orleans.Dashboard;
+
+var builder = WebApplication.CreateBuilder(args);
+var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
+
+builder.UseOrleansClient(client =>
+{
+    client.UseLocalhostClustering(gatewayOptions.EffectiveSiloGatewayPorts, serviceId: gatewayOptions.ServiceId, clusterId: gatewayOptions.ClusterId);
+    client.UseConnectionRetryFilter<ConnectRetryFilter>();
+    client.AddDashboard();
+});
+
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+    o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+});
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages(async context =>
+{
+    // Unmatched routes and methods get a problem body too.
+    var response = context.HttpContext.Response;
+    await ProblemResults.Problem(response.StatusCode, response.StatusCode == 404 ? "no such endpoint" : "request refused")
+        .ExecuteAsync(context.HttpContext);
+});
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health");
+app.MapGet("/readyz", async (IClusterClient cluster) =>
+{
+    await cluster.GetGrain<IWorkloadCatalogGrain>(0).List();
+    return Results.Ok(new { status = "ready" });
+}).WithTags("Health");
+app.MapWorkloadEndpoints();
+app.MapPoolEndpoints();
+app.MapTenantEndpoints();
+app.MapOrleansDashboard(routePrefix: "/dashboard");
+
+app.Run();
+
+/// <summary>Visible to tests that host the gateway in-process.</summary>
+public partial class Program;

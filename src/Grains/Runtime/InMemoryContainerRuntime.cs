@@ -22,6 +22,12 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>When set, every create fails with this message (a broken engine).</summary>
     public string? FailCreatesWith { get; set; }
 
+    /// <summary>Creates of these images fail (a broken image), while others succeed.</summary>
+    public ConcurrentDictionary<string, string> FailingImages { get; } = new();
+
+    /// <summary>When set, creates wait for it: proves that a caller does not wait on a create.</summary>
+    public TaskCompletionSource? CreateGate { get; set; }
+
     /// <summary>How many creates were made: a warm claim must not add to it.</summary>
     public int CreateCount => Volatile.Read(ref _creates);
 
@@ -38,11 +44,22 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         if (_containers.TryGetValue(containerId, out var c)) c.State = "exited";
     }
 
+    /// <summary>Adds a running container behind Berth's back (e.g. an orphan with Berth's labels).</summary>
+    public string AddForeign(IReadOnlyDictionary<string, string> labels)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var spec = new ContainerCreateSpec { Name = "foreign-" + id, Image = "foreign", Labels = labels };
+        _containers[id] = new FakeContainer(id, spec, []) { State = "running" };
+        return id;
+    }
+
     public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _creates);
         if (CreateDelay > TimeSpan.Zero) await Task.Delay(CreateDelay, cancellationToken);
+        if (CreateGate is { } gate) await gate.Task.WaitAsync(cancellationToken);
         if (FailCreatesWith is { } failure) throw new InvalidOperationException(failure);
+        if (FailingImages.TryGetValue(spec.Image, out var imageFailure)) throw new InvalidOperationException(imageFailure);
         lock (_images)
         {
             if (!_images.Contains(spec.Image)) throw new ImageNotFoundException(spec.Image);

@@ -1,0 +1,234 @@
+using Berth.Contracts;
+using Berth.Errors;
+using Berth.Grains;
+using Berth.Runtime;
+using Berth.Specs;
+using Berth.Tests.Support;
+
+namespace Berth.Tests.Grains;
+
+/// <summary>Claim and pool logic on a real Orleans cluster with an in-memory engine (fault injection).</summary>
+[Collection(InMemoryClusterCollection.Name)]
+public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
+{
+    private readonly IClusterClient _client = fixture.Client;
+    private InMemoryContainerRuntime Runtime => fixture.Runtime;
+
+    private static string NewWorkloadId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    private async Task<string> RegisterAsync(string prefix, int min, int max, string image = InMemoryClusterFixture.Image)
+    {
+        var id = NewWorkloadId(prefix);
+        var spec = WorkloadSpecParser.ParseYaml($"id: {id}\nimage: {image}\nports: [8080]\npool:\n  min_size: {min}\n  max_size: {max}\n");
+        await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(spec);
+        return id;
+    }
+
+    private Task<PoolView> WaitForIdle(string workload, int idle) =>
+        Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(),
+            v => v.Idle == idle && v.Creating == 0 && v.Destroying == 0, $"pool {workload} to have {idle} idle members");
+
+    private IEnumerable<InMemoryContainerRuntime.FakeContainer> ContainersOf(string workload) =>
+        Runtime.Containers.Where(c => c.Spec.Labels.GetValueOrDefault(BerthLabels.Workload) == workload);
+
+    [Fact]
+    public async Task A_warm_claim_never_waits_on_a_create()
+    {
+        var workload = await RegisterAsync("warm", min: 2, max: 5);
+        var before = await WaitForIdle(workload, 2);
+
+        // From here every create blocks until the gate opens: a claim that needed one could not finish.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Runtime.CreateGate = gate;
+        try
+        {
+            var claim = await _client.GetGrain<ITenantGrain>($"t-{workload}").Claim(workload).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(ClaimSource.Warm, claim.Source);
+            Assert.Equal(TenantClaimState.Claimed, claim.State);
+            Assert.Contains(before.Members, m => m.ContainerId == claim.ContainerId);
+            Assert.Single(claim.Endpoints);
+        }
+        finally
+        {
+            Runtime.CreateGate = null;
+            gate.SetResult();
+        }
+        await WaitForIdle(workload, 2);
+    }
+
+    [Fact]
+    public async Task Claiming_again_returns_the_same_container()
+    {
+        var workload = await RegisterAsync("again", min: 1, max: 3);
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+
+        var first = await tenant.Claim(workload);
+        var second = await tenant.Claim(workload);
+
+        Assert.Equal(first.ContainerId, second.ContainerId);
+        var status = await tenant.GetStatus();
+        Assert.Single(status.Claims);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_claims_get_fifty_distinct_containers()
+    {
+        var workload = await RegisterAsync("burst", min: 10, max: 60);
+        await WaitForIdle(workload, 10);
+
+        var tenants = Enumerable.Range(0, 50).Select(i => $"burst-{i}-{workload}").ToArray();
+        // Every tenant claims twice at once as well: a tenant must still end with one container.
+        var claims = await Task.WhenAll(tenants.Concat(tenants)
+            .Select(t => _client.GetGrain<ITenantGrain>(t).Claim(workload)));
+
+        var byTenant = claims.GroupBy(c => c.TenantId).ToDictionary(g => g.Key, g => g.Select(c => c.ContainerId).Distinct().ToList());
+        Assert.All(byTenant.Values, ids => Assert.Single(ids));
+        var containerIds = byTenant.Values.Select(ids => ids[0]).ToList();
+        Assert.Equal(50, containerIds.Distinct().Count());
+
+        var pool = await _client.GetGrain<IWorkloadPoolGrain>(workload).GetView();
+        Assert.True(pool.Members.Length <= 60, $"pool has {pool.Members.Length} members, above max_size 60");
+        var owners = pool.Members.Where(m => m.TenantId is not null).ToDictionary(m => m.ContainerId!, m => m.TenantId);
+        foreach (var claim in claims)
+        {
+            Assert.Equal(claim.TenantId, owners[claim.ContainerId!]);
+            Assert.Contains(ContainersOf(workload), c => c.Id == claim.ContainerId && c.State == "running");
+        }
+    }
+
+    [Fact]
+    public async Task At_max_size_a_claim_is_refused_with_retry_after_and_nothing_is_created()
+    {
+        var workload = await RegisterAsync("full", min: 0, max: 1);
+        var first = await _client.GetGrain<ITenantGrain>($"a-{workload}").Claim(workload);
+        Assert.Equal(ClaimSource.Cold, first.Source);
+        var createsBefore = Runtime.CreateCount;
+
+        var ex = await Assert.ThrowsAsync<BerthException>(() => _client.GetGrain<ITenantGrain>($"b-{workload}").Claim(workload));
+
+        Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
+        Assert.NotNull(ex.RetryAfterSeconds);
+        Assert.Contains("max_size", ex.Message);
+        Assert.Equal(createsBefore, Runtime.CreateCount);
+        Assert.Single(ContainersOf(workload));
+        Assert.Empty((await _client.GetGrain<ITenantGrain>($"b-{workload}").GetStatus()).Claims);
+    }
+
+    [Fact]
+    public async Task Release_destroys_the_container_and_the_pool_refills()
+    {
+        var workload = await RegisterAsync("release", min: 1, max: 3);
+        await WaitForIdle(workload, 1);
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload);
+
+        var released = await tenant.Release(null);
+
+        Assert.Equal(TenantClaimState.Released, released.State);
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == claim.ContainerId);
+        var pool = await WaitForIdle(workload, 1);
+        Assert.DoesNotContain(pool.Members, m => m.ContainerId == claim.ContainerId);
+        // A second release converges instead of failing.
+        Assert.Equal(TenantClaimState.Released, (await tenant.Release(workload)).State);
+    }
+
+    [Fact]
+    public async Task An_idle_member_killed_behind_berths_back_is_replaced()
+    {
+        var workload = await RegisterAsync("killed", min: 2, max: 4);
+        var before = await WaitForIdle(workload, 2);
+        var victim = before.Members[0];
+
+        Runtime.Kill(victim.ContainerId!);
+
+        var after = await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(),
+            v => v.Idle == 2 && v.Members.All(m => m.MemberId != victim.MemberId), "the killed member to be replaced");
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == victim.ContainerId);
+        Assert.Equal(2, after.Members.Length);
+    }
+
+    [Fact]
+    public async Task A_failed_cold_create_fails_the_claim_visibly_and_frees_the_slot()
+    {
+        const string brokenImage = "berth-test:other";
+        var workload = await RegisterAsync("broken", min: 0, max: 1, image: brokenImage);
+        Runtime.FailingImages[brokenImage] = "simulated engine failure";
+        try
+        {
+            var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+            Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
+            Assert.Contains("simulated engine failure", ex.Message);
+
+            var claim = Assert.Single((await tenant.GetStatus()).Claims);
+            Assert.Equal(TenantClaimState.Failed, claim.State);
+            Assert.Contains("simulated engine failure", claim.Error);
+            await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(), v => v.Members.Length == 0, "the slot to be freed");
+
+            Runtime.FailingImages.Clear();
+            var retried = await tenant.Claim(workload);
+            Assert.Equal(TenantClaimState.Claimed, retried.State);
+        }
+        finally
+        {
+            Runtime.FailingImages.Clear();
+        }
+    }
+
+    [Fact]
+    public async Task Deleting_a_workload_is_refused_while_claimed_and_drains_the_pool_after()
+    {
+        var workload = await RegisterAsync("delete", min: 2, max: 4);
+        await WaitForIdle(workload, 2);
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        await tenant.Claim(workload);
+        var catalog = _client.GetGrain<IWorkloadCatalogGrain>(0);
+
+        var refused = await Assert.ThrowsAsync<BerthException>(() => catalog.Delete(workload));
+        Assert.Equal(BerthErrorKind.Conflict, refused.Kind);
+
+        await tenant.Release(workload);
+        await catalog.Delete(workload);
+
+        Assert.Null(await catalog.Get(workload));
+        await Eventually.Until(() => !ContainersOf(workload).Any(), "every container of the deleted workload to be removed");
+        var claimAfterDelete = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+        Assert.Equal(BerthErrorKind.NotFound, claimAfterDelete.Kind);
+    }
+
+    [Fact]
+    public async Task A_new_spec_version_replaces_idle_members()
+    {
+        var workload = await RegisterAsync("respec", min: 2, max: 4);
+        var before = await WaitForIdle(workload, 2);
+
+        var updated = WorkloadSpecParser.ParseYaml($"id: {workload}\nimage: {InMemoryClusterFixture.Image}\nports: [8080, 9090]\npool:\n  min_size: 2\n  max_size: 4\n");
+        var (record, created) = await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(updated);
+        Assert.False(created);
+
+        var after = await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(),
+            v => v.Idle == 2 && v.Members.All(m => m.SpecVersion == record.Version), "idle members to be rebuilt at the new version");
+        Assert.NotEqual(before.SpecVersion, after.SpecVersion);
+        Assert.Empty(after.Members.Select(m => m.MemberId).Intersect(before.Members.Select(m => m.MemberId)));
+    }
+
+    [Fact]
+    public async Task A_labelled_container_no_member_owns_is_removed()
+    {
+        var workload = await RegisterAsync("orphan", min: 1, max: 2);
+        await WaitForIdle(workload, 1);
+
+        var orphan = Runtime.AddForeign(new Dictionary<string, string>
+        {
+            [BerthLabels.Managed] = "true",
+            [BerthLabels.Cluster] = "mem-cluster",
+            [BerthLabels.Host] = InMemoryClusterFixture.HostId,
+            [BerthLabels.Workload] = workload,
+            [BerthLabels.Member] = "not-a-member",
+        });
+
+        await Eventually.Until(() => Runtime.Containers.All(c => c.Id != orphan), "the orphan to be removed");
+        await WaitForIdle(workload, 1);
+    }
+}

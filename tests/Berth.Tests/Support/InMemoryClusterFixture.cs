@@ -1,0 +1,56 @@
+using Berth.Configuration;
+using Berth.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.TestingHost;
+
+namespace Berth.Tests.Support;
+
+/// <summary>
+/// A one-silo Orleans test cluster whose host "mem" is an in-memory engine: grain logic and fault
+/// injection without Docker. Short intervals make sweeps and ticks come quickly.
+/// </summary>
+public sealed class InMemoryClusterFixture : IAsyncLifetime
+{
+    public const string Image = "berth-test:mem";
+    public const string HostId = "mem";
+
+    public InMemoryContainerRuntime Runtime { get; } = new(Image, "berth-test:other");
+
+    public InProcessTestCluster Cluster { get; }
+
+    public IClusterClient Client => Cluster.Client;
+
+    public InMemoryClusterFixture()
+    {
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Berth);
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<IContainerRuntimeProvider>(
+                new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = Runtime }));
+            silo.Services.AddSingleton<IOptions<BerthOptions>>(Options.Create(new BerthOptions
+            {
+                ClusterId = "mem-cluster",
+                Hosts = [new DockerHostOptions { Id = HostId, Endpoint = "memory://", PublishAddress = "127.0.0.1" }],
+                HostSweepInterval = TimeSpan.FromMilliseconds(200),
+                PoolTickInterval = TimeSpan.FromMilliseconds(200),
+                OrphanGracePeriod = TimeSpan.FromSeconds(1),
+                MemberCreateDeadline = TimeSpan.FromSeconds(30),
+            }));
+        });
+        Cluster = builder.Build();
+    }
+
+    public Task InitializeAsync() => Cluster.DeployAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class InMemoryClusterCollection : ICollectionFixture<InMemoryClusterFixture>
+{
+    public const string Name = "in-memory cluster";
+}

@@ -3,7 +3,8 @@ using Berth.Configuration;
 using Berth.Silo;
 using Orleans.Dashboard;
 
-var builder = Host.CreateApplicationBuilder(args);
+// Settings files live beside the binary; relative paths in them (workloads/) resolve against the working directory.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
 var berthOptions = builder.Configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
 

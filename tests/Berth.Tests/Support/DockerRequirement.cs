@@ -60,3 +60,15 @@ public sealed class DockerFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs the real Docker engine: skipped with a reason locally, never in CI.</summary>
+public sealed class DockerTheoryAttribute : TheoryAttribute
+{
+    public DockerTheoryAttribute()
+    {
+        if (!DockerRequirement.Required && DockerRequirement.Unavailable is { } reason)
+        {
+            Skip = $"Docker unavailable: {reason}";
+        }
+    }
+}

@@ -17,8 +17,9 @@ dotnet test Orleans.sln -c Release -nologo \
 STATUS=${PIPESTATUS[0]}
 set -e
 
-# A closing line any reader can count, summed over the runner's per-assembly summaries
-# ("Passed!  - Failed: 0, Passed: 42, Skipped: 0, Total: 42").
+# A closing line any reader can count, summed over the runner's per-assembly summaries, which
+# read "Passed!  - Failed: 0, Passed: 42, ..." or, at normal verbosity, "Total tests: 42" followed
+# by "Passed: 42" / "Failed: 1" / "Skipped: 1" lines.
 awk '
   /(Passed|Failed)! +- Failed: / {
     gsub(/,/, "");
@@ -27,8 +28,19 @@ awk '
       if ($i == "Passed:") p += $(i + 1);
       if ($i == "Skipped:") s += $(i + 1);
     }
-    seen = 1
+    seen = 1; next
   }
-  END { if (!seen) f += 1; printf "%d passed, %d failed, %d skipped\n", p, f, s }
+  /^Total tests: / { seen = 1; insummary = 1; next }
+  insummary && /^ +Passed: [0-9]+$/ { p += $2; next }
+  insummary && /^ +Failed: [0-9]+$/ { f += $2; next }
+  insummary && /^ +Skipped: [0-9]+$/ { s += $2; next }
+  { insummary = 0 }
+  END {
+    if (!seen) { print "no test summary found: counting the run as failed"; f += 1 }
+    printf "%d passed, %d failed, %d skipped\n", p, f, s
+  }
 ' "$RESULTS/test.log"
+if [ "$STATUS" -eq 0 ] && ! grep -qE "^Total tests: |(Passed|Failed)! +- " "$RESULTS/test.log"; then
+  STATUS=1
+fi
 exit "$STATUS"

@@ -44,6 +44,12 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         if (_containers.TryGetValue(containerId, out var c)) c.State = "exited";
     }
 
+    /// <summary>Makes a container's healthcheck report this status (e.g. "unhealthy").</summary>
+    public void SetHealth(string containerId, string health)
+    {
+        if (_containers.TryGetValue(containerId, out var c)) c.Health = health;
+    }
+
     /// <summary>Adds a running container behind Berth's back (e.g. an orphan with Berth's labels).</summary>
     public string AddForeign(IReadOnlyDictionary<string, string> labels)
     {
@@ -85,7 +91,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     public Task<ContainerInspection?> InspectAsync(string containerId, CancellationToken cancellationToken) =>
         Task.FromResult(_containers.TryGetValue(containerId, out var c)
-            ? new ContainerInspection(c.Id, c.State, c.Spec.Healthcheck is null ? null : "healthy", c.Endpoints, c.Spec.Labels, null)
+            ? new ContainerInspection(c.Id, c.State, c.HealthStatus, c.Endpoints, c.Spec.Labels, null)
             : null);
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
@@ -103,7 +109,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.Member, ""),
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.Workload, ""),
                 c.State,
-                c.Spec.Healthcheck is null ? null : "healthy"))
+                c.HealthStatus))
             .ToList();
         return Task.FromResult(result);
     }
@@ -119,5 +125,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         public ContainerCreateSpec Spec { get; } = spec;
         public ContainerEndpoint[] Endpoints { get; } = endpoints;
         public volatile string State = "created";
+        public volatile string? Health;
+
+        /// <summary>Healthy by default when the spec has a healthcheck, unless a test says otherwise.</summary>
+        public string? HealthStatus => Health ?? (Spec.Healthcheck is null ? null : "healthy");
     }
 }

@@ -149,6 +149,22 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_idle_member_that_turns_unhealthy_is_replaced()
+    {
+        var id = NewWorkloadId("sick");
+        var spec = WorkloadSpecParser.ParseYaml($"id: {id}\nimage: {InMemoryClusterFixture.Image}\nhealthcheck:\n  test: true\npool:\n  min_size: 1\n  max_size: 2\n");
+        await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(spec);
+        var before = await WaitForIdle(id, 1);
+        var sick = before.Members[0];
+
+        Runtime.SetHealth(sick.ContainerId!, "unhealthy");
+
+        await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(id).GetView(),
+            v => v.Idle == 1 && v.Members.All(m => m.MemberId != sick.MemberId), "the unhealthy member to be replaced");
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == sick.ContainerId);
+    }
+
+    [Fact]
     public async Task A_failed_cold_create_fails_the_claim_visibly_and_frees_the_slot()
     {
         const string brokenImage = "berth-test:other";

@@ -27,9 +27,26 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 
+# A dockerd that is still starting or shutting down holds the pid file: wait for it to answer
+# or to exit, then clear a stale pid file left by one that died.
+PIDFILE=/var/run/docker.pid
+if [ -f "$PIDFILE" ]; then
+  OLD_PID="$(cat "$PIDFILE" 2>/dev/null || true)"
+  for _ in $(seq 1 120); do
+    if engine_answers; then echo "ensure-docker: engine answered (pid $OLD_PID)"; exit 0; fi
+    if [ -z "$OLD_PID" ] || ! kill -0 "$OLD_PID" 2>/dev/null; then break; fi
+    sleep 0.5
+  done
+  if [ -n "$OLD_PID" ] && kill -0 "$OLD_PID" 2>/dev/null; then
+    echo "ensure-docker: dockerd pid $OLD_PID is running but does not answer on $SOCK; stop it or set BERTH_DOCKER_SOCKET" >&2
+    exit 1
+  fi
+  rm -f "$PIDFILE"
+fi
+
 echo "ensure-docker: starting dockerd (log: $LOG_DIR/dockerd.log)"
 # setsid detaches dockerd from this shell's process group, so it survives the script.
-setsid dockerd -H "unix://$SOCK" >"$LOG_DIR/dockerd.log" 2>&1 < /dev/null &
+setsid dockerd -H "unix://$SOCK" >>"$LOG_DIR/dockerd.log" 2>&1 < /dev/null &
 echo $! > "$LOG_DIR/dockerd.pid"
 
 for _ in $(seq 1 120); do

@@ -49,26 +49,22 @@ wait_idle() { # workload count
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
+warm_phase() { # name max label: N sequential claims from a pool warmed to N idle
+  put_workload "$1-$RUN" "$N" "$2"
+  wait_idle "$1-$RUN" "$N"
+  for i in $(seq 1 "$N"); do claim_ms "$1$i-$RUN" "$1-$RUN"; done > "/tmp/berth-$1.txt"
+  echo -n "$3"; stats < "/tmp/berth-$1.txt"
+  echo "               sources: $(sort "/tmp/berth-sources-$1-$RUN" | uniq -c | xargs)"
+  for i in $(seq 1 "$N"); do curl -s -o /dev/null -X POST "$URL/tenants/$1$i-$RUN/release"; done
+  curl -s -o /dev/null -X DELETE "$URL/workloads/$1-$RUN"
+  wait_gone "$1-$RUN"
+}
+
 # Warm, quiet: max_size = N, so claimed members leave no room to refill and no container is
 # created while the loop runs (the claim path alone).
-put_workload "quiet-$RUN" "$N" "$N"
-wait_idle "quiet-$RUN" "$N"
-for i in $(seq 1 "$N"); do claim_ms "q$i-$RUN" "quiet-$RUN"; done > /tmp/berth-quiet.txt
-echo -n "warm claim, no refill running : "; stats < /tmp/berth-quiet.txt
-echo "               sources: $(sort /tmp/berth-sources-quiet-$RUN | uniq -c | xargs)"
-for i in $(seq 1 "$N"); do curl -s -o /dev/null -X POST "$URL/tenants/q$i-$RUN/release"; done
-curl -s -o /dev/null -X DELETE "$URL/workloads/quiet-$RUN"
-wait_gone "quiet-$RUN"
-
+warm_phase quiet "$N" "warm claim, no refill running : "
 # Warm, refilling: max_size = 2N, so every claim starts a background create (Docker busy meanwhile).
-put_workload "warm-$RUN" "$N" "$((N * 2))"
-wait_idle "warm-$RUN" "$N"
-for i in $(seq 1 "$N"); do claim_ms "w$i-$RUN" "warm-$RUN"; done > /tmp/berth-warm.txt
-echo -n "warm claim, refill running    : "; stats < /tmp/berth-warm.txt
-echo "               sources: $(sort /tmp/berth-sources-warm-$RUN | uniq -c | xargs)"
-for i in $(seq 1 "$N"); do curl -s -o /dev/null -X POST "$URL/tenants/w$i-$RUN/release"; done
-curl -s -o /dev/null -X DELETE "$URL/workloads/warm-$RUN"
-wait_gone "warm-$RUN"
+warm_phase warm "$((N * 2))" "warm claim, refill running    : "
 
 # Cold: an empty pool; each claim creates, starts and checks its container. Released untimed.
 put_workload "cold-$RUN" 0 "$((N * 2))"

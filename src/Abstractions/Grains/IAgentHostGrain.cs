@@ -23,7 +23,7 @@ public interface IAgentHostGrain : IGrainWithStringKey
 
     Task<HostView> GetView();
 
-    /// <summary>Activates the grain so that its periodic sweep runs.</summary>
+    /// <summary>Activates the grain so that its periodic sweep runs and reports to this workload's pool.</summary>
     [OneWay]
-    Task Wake();
+    Task Subscribe(string workload);
 }

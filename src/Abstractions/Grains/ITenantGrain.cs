@@ -12,4 +12,15 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantClaimView> Release(string? workload);
 
     Task<TenantStatus> GetStatus();
+
+    /// <summary>
+    /// The pool gave up the tenant's member: its container vanished or died (the claim turns Lost),
+    /// or a claim that never completed passed its deadline (the claim turns Failed).
+    /// </summary>
+    [OneWay]
+    Task OnMemberLost(string workload, string memberId, string reason);
+
+    /// <summary>The pool's periodic audit: a member it holds for this tenant that the tenant does not know is given up.</summary>
+    [OneWay]
+    Task VerifyClaim(string workload, string memberId);
 }

@@ -17,8 +17,8 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     /// <summary>The tenant created its cold member; records the container and returns the claim.</summary>
     Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container);
 
-    /// <summary>The tenant could not create its cold member; frees the reservation.</summary>
-    Task AbandonColdClaim(string tenantId, string memberId, string reason);
+    /// <summary>The tenant's claim failed or was interrupted: its member (being created, or never confirmed) is destroyed.</summary>
+    Task AbandonClaim(string tenantId, string memberId, string reason);
 
     /// <summary>The tenant destroyed its member's container; the member leaves the pool, which refills.</summary>
     Task CompleteRelease(string tenantId, string memberId);
@@ -37,7 +37,7 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [OneWay]
     Task OnMemberDestroyed(string memberId);
 
-    /// <summary>A host's periodic report of this workload's containers on it, as listed at <paramref name="listedAt"/>.</summary>
+    /// <summary>A host's periodic report: its availability and this workload's containers on it.</summary>
     [OneWay]
-    Task ObserveHost(string hostId, DateTimeOffset listedAt, ObservedContainer[] containers);
+    Task ObserveHost(HostReport report);
 }

@@ -20,6 +20,9 @@ public sealed class BerthOptions
     /// <summary>A member still not running after this long is destroyed and its slot freed.</summary>
     public TimeSpan MemberCreateDeadline { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often pools ask tenants to confirm the members they hold (see WorkloadPoolGrain.AuditClaims).</summary>
+    public TimeSpan ClaimAuditInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>A Berth container that no member owns is removed after it has been seen unowned this long.</summary>
     public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 

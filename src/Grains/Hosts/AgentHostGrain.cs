@@ -16,6 +16,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 {
     private const int UnhealthyAfterConsecutiveFailures = 3;
 
+    /// <summary>An unhealthy host gets a create again after this long (then one success heals it).</summary>
+    private static readonly TimeSpan UnhealthyCooldown = TimeSpan.FromSeconds(30);
+
     private readonly IContainerRuntime _runtime;
     private readonly BerthOptions _options;
     private readonly DockerHostOptions _host;
@@ -24,6 +27,8 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private readonly HashSet<string> _workloadsSeen = new(StringComparer.Ordinal);
     private int _createsInFlight;
     private int _consecutiveFailures;
+    private DateTimeOffset _lastFailureAt;
+    private string? _unreachable;
     private int _managedContainers;
     private DateTimeOffset? _lastSweep;
     private string? _lastError;
@@ -55,7 +60,19 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         return Task.CompletedTask;
     }
 
-    public Task Wake() => Task.CompletedTask;
+    public Task Subscribe(string workload)
+    {
+        _workloadsSeen.Add(workload);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Null while the host may be used; otherwise why not (engine down, or creates keep failing).</summary>
+    private string? Problem =>
+        _unreachable is { } down
+            ? $"Docker host '{HostId}' is unreachable: {down}"
+            : _consecutiveFailures >= UnhealthyAfterConsecutiveFailures && DateTimeOffset.UtcNow - _lastFailureAt < UnhealthyCooldown
+                ? $"Docker host '{HostId}' is unhealthy: {_consecutiveFailures} creates in a row failed, last: {_lastError}"
+                : null;
 
     public async Task CreateMember(MemberCreateRequest request)
     {
@@ -83,7 +100,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
         catch (Exception ex)
         {
-            throw BerthException.Unavailable($"host '{HostId}' could not start a container for '{request.Spec.Id}': {ex.Message}", _options.RetryAfterSeconds);
+            throw BerthException.Unavailable($"Docker host '{HostId}' could not start a container for '{request.Spec.Id}': {ex.Message}", _options.RetryAfterSeconds);
         }
     }
 
@@ -99,6 +116,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             using var timeout = new CancellationTokenSource(_options.MemberCreateDeadline);
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
             _consecutiveFailures = 0;
+            _unreachable = null;
             _logger.LogInformation("Created member {Member} of {Workload} as container {ContainerId} on {Host}", request.MemberId, request.Spec.Id, container.ContainerId, HostId);
             return container;
         }
@@ -111,7 +129,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         catch (Exception ex)
         {
             _consecutiveFailures++;
+            _lastFailureAt = DateTimeOffset.UtcNow;
             _lastError = ex.Message;
+            if (IsUnreachable(ex)) _unreachable = ex.Message;
             _logger.LogWarning(ex, "Creating member {Member} of {Workload} on {Host} failed", request.MemberId, request.Spec.Id, HostId);
             throw;
         }
@@ -175,7 +195,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 
     public Task<HostView> GetView() => Task.FromResult(new HostView(
         HostId,
-        _consecutiveFailures < UnhealthyAfterConsecutiveFailures,
+        Problem is null,
         _managedContainers,
         _createsInFlight,
         _lastSweep,
@@ -192,7 +212,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     /// <summary>Lists this host's Berth containers and tells each pool what Docker really runs.</summary>
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<ObservedContainer> containers;
+        IReadOnlyList<ObservedContainer>? containers = null;
         var listedAt = DateTimeOffset.UtcNow;
         try
         {
@@ -204,21 +224,36 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
                     [BerthLabels.Host] = HostId,
                 },
                 cancellationToken);
+            if (_unreachable is not null)
+            {
+                _logger.LogWarning("Docker host {Host} answers again", HostId);
+                _unreachable = null;
+            }
+            _lastSweep = listedAt;
+            _managedContainers = containers.Count;
         }
         catch (Exception ex)
         {
             _lastError = ex.Message;
-            _logger.LogWarning(ex, "Sweep of host {Host} failed", HostId);
-            return;
+            if (_unreachable is null) _logger.LogWarning(ex, "Docker host {Host} does not answer", HostId);
+            _unreachable = ex.Message;
         }
-        _lastSweep = DateTimeOffset.UtcNow;
-        _managedContainers = containers.Count;
-        var byWorkload = containers.GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
+        var byWorkload = (containers ?? []).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
         foreach (var workload in byWorkload.Keys) _workloadsSeen.Add(workload);
+        var problem = Problem;
         foreach (var workload in _workloadsSeen.Where(w => w.Length > 0))
         {
-            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload)
-                .ObserveHost(HostId, listedAt, byWorkload.GetValueOrDefault(workload, []));
+            var report = new HostReport(HostId, listedAt, problem is null, problem,
+                containers is null ? null : byWorkload.GetValueOrDefault(workload, []));
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).ObserveHost(report);
         }
     }
+
+    /// <summary>Errors that mean the engine itself is not there, rather than one bad container.</summary>
+    private static bool IsUnreachable(Exception ex) => ex switch
+    {
+        HttpRequestException or System.Net.Sockets.SocketException or IOException or TimeoutException => true,
+        _ when ex.InnerException is { } inner => IsUnreachable(inner),
+        _ => false,
+    };
 }

@@ -23,9 +23,12 @@ public sealed class WorkloadPoolGrain(
     private readonly BerthOptions _options = options.Value;
     private int _consecutiveCreateFailures;
     private DateTimeOffset _refillNotBefore = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastAudit = DateTimeOffset.MinValue;
     private string? _lastError;
     /// <summary>Containers Docker runs for this workload that no member owns, and when each was first seen.</summary>
     private readonly Dictionary<string, DateTimeOffset> _orphansSeen = new(StringComparer.Ordinal);
+    /// <summary>Hosts that reported themselves down or unhealthy, with the reason; skipped until they recover.</summary>
+    private readonly Dictionary<string, string> _hostProblems = new(StringComparer.Ordinal);
 
     private string Workload => this.GetPrimaryKeyString();
     private PoolState Books => state.State;
@@ -44,10 +47,17 @@ public sealed class WorkloadPoolGrain(
             });
         foreach (var hostId in runtimes.HostIds)
         {
-            // Make sure every host sweeps, so this pool hears what Docker really runs.
-            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Wake();
+            // Make sure every host sweeps and reports to this pool, so it hears what Docker really runs.
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
         }
-        if (RefillWanted() > 0)
+        // Background creates of a previous activation report to nobody now (their callbacks may
+        // still arrive and are then refused): give their slots up and let the refill start afresh.
+        var orphanedCreates = Members.Where(m => m.State == PoolMemberState.Creating && m.TenantId is null).ToList();
+        foreach (var member in orphanedCreates)
+        {
+            BeginDestroy(member, "its create was started by a previous activation");
+        }
+        if (orphanedCreates.Count > 0 || RefillWanted() > 0)
         {
             await SaveAsync();
         }
@@ -94,7 +104,8 @@ public sealed class WorkloadPoolGrain(
         }
 
         var idle = Members
-            .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null)
+            .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null
+                && !_hostProblems.ContainsKey(m.HostId))
             .OrderBy(m => m.StateSince)
             .FirstOrDefault();
         if (idle is not null)
@@ -110,6 +121,12 @@ public sealed class WorkloadPoolGrain(
         {
             throw BerthException.Unavailable(
                 $"pool '{Workload}' is at max_size ({spec.Pool.MaxSize}) with no idle member; retry later",
+                _options.RetryAfterSeconds);
+        }
+        if (PickHost() is null)
+        {
+            throw BerthException.Unavailable(
+                $"pool '{Workload}' has no idle member and no usable host: {string.Join("; ", _hostProblems.Values)}",
                 _options.RetryAfterSeconds);
         }
         var cold = NewMember(tenantId);
@@ -135,14 +152,16 @@ public sealed class WorkloadPoolGrain(
         return member.Container!;
     }
 
-    public async Task AbandonColdClaim(string tenantId, string memberId, string reason)
+    public async Task AbandonClaim(string tenantId, string memberId, string reason)
     {
-        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId && member.State == PoolMemberState.Creating)
+        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId
+            && member.State is PoolMemberState.Creating or PoolMemberState.Claimed)
         {
             _lastError = reason;
-            // The provisioner removed whatever it created, but make sure by label.
-            BeginDestroy(member, $"cold claim failed: {reason}");
-            await state.WriteStateAsync();
+            // Destroyed, never handed on: the tenant may have touched it. Removal goes by label too,
+            // in case a create finished that nobody recorded.
+            BeginDestroy(member, $"claim abandoned: {reason}");
+            await SaveAsync();
         }
     }
 
@@ -240,22 +259,40 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
-    public async Task ObserveHost(string hostId, DateTimeOffset listedAt, ObservedContainer[] containers)
+    public async Task ObserveHost(HostReport report)
     {
+        var hostId = report.HostId;
+        if (report.Available) _hostProblems.Remove(hostId);
+        else _hostProblems[hostId] = report.Problem ?? $"Docker host '{hostId}' is unavailable";
+        if (report.Containers is not { } containers)
+        {
+            return; // The engine did not answer: nothing can be concluded about its containers.
+        }
+
         var byMember = containers.ToDictionary(c => c.MemberId, StringComparer.Ordinal);
         var changed = false;
-        // Members that turned idle after the listing was taken may simply not be in it yet.
-        foreach (var member in Members.Where(m => m.HostId == hostId && m.State == PoolMemberState.Idle && m.StateSince < listedAt).ToList())
+        // Members that turned idle or claimed after the listing was taken may simply not be in it yet.
+        foreach (var member in Members.Where(m => m.HostId == hostId && m.StateSince < report.ListedAt).ToList())
         {
-            if (byMember.TryGetValue(member.MemberId, out var seen) && seen.IsServing)
+            byMember.TryGetValue(member.MemberId, out var seen);
+            if (member.State == PoolMemberState.Idle && seen is not { IsServing: true })
             {
-                continue;
+                var why = Describe(seen);
+                logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
+                    member.MemberId, Workload, hostId, why, member.ContainerId);
+                BeginDestroy(member, why);
+                changed = true;
             }
-            var why = seen is null ? "its container vanished" : $"its container is {seen.State}{(seen.Health is null ? "" : $" ({seen.Health})")}";
-            logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
-                member.MemberId, Workload, hostId, why, member.ContainerId);
-            BeginDestroy(member, why);
-            changed = true;
+            else if (member.State == PoolMemberState.Claimed && seen is null or { State: "exited" or "dead" })
+            {
+                // The tenant's container is gone: its claim turns Lost and its next claim gets a fresh one.
+                var why = Describe(seen);
+                logger.LogWarning("Claimed member {Member} of {Workload} on {Host} is lost: {Reason} (container {ContainerId}, tenant {Tenant})",
+                    member.MemberId, Workload, hostId, why, member.ContainerId, member.TenantId);
+                BeginDestroy(member, why);
+                _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).OnMemberLost(Workload, member.MemberId, why);
+                changed = true;
+            }
         }
         RemoveOrphans(hostId, containers);
         if (changed)
@@ -263,6 +300,9 @@ public sealed class WorkloadPoolGrain(
             await SaveAsync();
         }
     }
+
+    private static string Describe(ObservedContainer? seen) =>
+        seen is null ? "its container vanished" : $"its container is {seen.State}{(seen.Health is null ? "" : $" ({seen.Health})")}";
 
     /// <summary>
     /// A labelled container that no member owns (left by a crash or a lost state) is removed once it
@@ -306,6 +346,10 @@ public sealed class WorkloadPoolGrain(
             if (member.State == PoolMemberState.Creating && now - member.StateSince > _options.MemberCreateDeadline)
             {
                 BeginDestroy(member, "not running before its creation deadline");
+                if (member.TenantId is { } waiting)
+                {
+                    _ = GrainFactory.GetGrain<ITenantGrain>(waiting).OnMemberLost(Workload, member.MemberId, "the claim did not complete before its deadline");
+                }
                 changed = true;
             }
             else if (member.State == PoolMemberState.Destroying && now - member.StateSince > _options.MemberCreateDeadline)
@@ -327,9 +371,28 @@ public sealed class WorkloadPoolGrain(
                 changed = true;
             }
         }
+        AuditClaims(now);
         if (changed || RefillWanted() > 0)
         {
             await SaveAsync();
+        }
+    }
+
+    /// <summary>
+    /// Asks each tenant, now and then, whether it still holds its member. A tenant whose silo died
+    /// between the pool's reservation and its own record does not, and gives the member up, so
+    /// such a container is not kept forever.
+    /// </summary>
+    private void AuditClaims(DateTimeOffset now)
+    {
+        if (now - _lastAudit < _options.ClaimAuditInterval)
+        {
+            return;
+        }
+        _lastAudit = now;
+        foreach (var member in Members.Where(m => m.State == PoolMemberState.Claimed && now - m.StateSince > _options.ClaimAuditInterval))
+        {
+            _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).VerifyClaim(Workload, member.MemberId);
         }
     }
 
@@ -353,7 +416,7 @@ public sealed class WorkloadPoolGrain(
     private int RefillWanted()
     {
         var spec = Books.Spec;
-        if (spec is null || Books.Retired || Now < _refillNotBefore)
+        if (spec is null || Books.Retired || Now < _refillNotBefore || PickHost() is null)
         {
             return 0;
         }
@@ -371,7 +434,7 @@ public sealed class WorkloadPoolGrain(
         var member = new PoolMember
         {
             MemberId = Guid.NewGuid().ToString("N")[..12],
-            HostId = PickHost(),
+            HostId = PickHost() ?? throw new InvalidOperationException("no usable host"),
             SpecVersion = Books.Version,
             State = PoolMemberState.Creating,
             TenantId = tenantId,
@@ -382,11 +445,11 @@ public sealed class WorkloadPoolGrain(
         return member;
     }
 
-    /// <summary>Spreads a pool over hosts: the host with the fewest of its members.</summary>
-    private string PickHost()
+    /// <summary>Spreads a pool over usable hosts: the one with the fewest of its members; null when none is usable.</summary>
+    private string? PickHost()
     {
         var counts = Members.GroupBy(m => m.HostId).ToDictionary(g => g.Key, g => g.Count());
-        return runtimes.HostIds.OrderBy(h => counts.GetValueOrDefault(h)).First();
+        return runtimes.HostIds.Where(h => !_hostProblems.ContainsKey(h)).OrderBy(h => counts.GetValueOrDefault(h)).FirstOrDefault();
     }
 
     private void BeginDestroy(PoolMember member, string reason)

@@ -28,6 +28,14 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>When set, creates wait for it: proves that a caller does not wait on a create.</summary>
     public TaskCompletionSource? CreateGate { get; set; }
 
+    /// <summary>When set, every call fails as if the engine's socket refused connections (engine down).</summary>
+    public bool Unreachable { get; set; }
+
+    private void ThrowIfUnreachable()
+    {
+        if (Unreachable) throw new HttpRequestException("Connection refused (simulated engine down)");
+    }
+
     /// <summary>How many creates were made: a warm claim must not add to it.</summary>
     public int CreateCount => Volatile.Read(ref _creates);
 
@@ -61,6 +69,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
     {
+        ThrowIfUnreachable();
         Interlocked.Increment(ref _creates);
         if (CreateDelay > TimeSpan.Zero) await Task.Delay(CreateDelay, cancellationToken);
         if (CreateGate is { } gate) await gate.Task.WaitAsync(cancellationToken);
@@ -84,24 +93,27 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     public Task StartAsync(string containerId, CancellationToken cancellationToken)
     {
+        ThrowIfUnreachable();
         if (!_containers.TryGetValue(containerId, out var c)) throw new InvalidOperationException($"no container {containerId}");
         c.State = "running";
         return Task.CompletedTask;
     }
 
     public Task<ContainerInspection?> InspectAsync(string containerId, CancellationToken cancellationToken) =>
-        Task.FromResult(_containers.TryGetValue(containerId, out var c)
+        Unreachable ? Task.FromException<ContainerInspection?>(new HttpRequestException("Connection refused (simulated engine down)")) : Task.FromResult(_containers.TryGetValue(containerId, out var c)
             ? new ContainerInspection(c.Id, c.State, c.HealthStatus, c.Endpoints, c.Spec.Labels, null)
             : null);
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
+        ThrowIfUnreachable();
         _containers.TryRemove(containerId, out _);
         return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
+        ThrowIfUnreachable();
         IReadOnlyList<ObservedContainer> result = _containers.Values
             .Where(c => labels.All(l => c.Spec.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
             .Select(c => new ObservedContainer(
@@ -116,6 +128,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
     {
+        ThrowIfUnreachable();
         lock (_images) return Task.FromResult(_images.Contains(image));
     }
 

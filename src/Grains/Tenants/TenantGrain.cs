@@ -9,6 +9,8 @@ namespace Berth.Tenants;
 /// One tenant's claims. Not reentrant, so concurrent claims of the same tenant run one after the
 /// other and the second finds the first's container. The slow steps (creating a cold member,
 /// removing a released one) are awaited here, in the tenant's own turn, never in the pool's.
+/// A step is recorded before it starts; an activation that finds a step recorded but unfinished
+/// knows its previous activation died in it, and finishes or fails it visibly.
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Berth)] IPersistentState<TenantState> state,
@@ -17,6 +19,8 @@ public sealed class TenantGrain(
 {
     private string TenantId => this.GetPrimaryKeyString();
     private DateTimeOffset Now => clock.GetUtcNow();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RecoverInterruptedStepsAsync();
 
     public async Task<TenantClaimView> Claim(string workload)
     {
@@ -28,6 +32,7 @@ public sealed class TenantGrain(
         var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(workload);
 
         // A refused claim (unknown workload, pool at max_size) reserved nothing and leaves no trace.
+        // A reservation this grain dies before recording is found by the pool's claim audit.
         var ticket = await pool.Claim(TenantId);
 
         state.State.Claims[workload] = record;
@@ -48,9 +53,8 @@ public sealed class TenantGrain(
         }
         catch (Exception ex)
         {
-            await pool.AbandonColdClaim(TenantId, ticket.MemberId, ex.Message);
-            record.MemberId = null;
-            record.Container = null;
+            await pool.AbandonClaim(TenantId, ticket.MemberId, ex.Message);
+            ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
             await state.WriteStateAsync();
             logger.LogWarning("Cold claim of {Workload} for tenant {Tenant} failed: {Error}", workload, TenantId, ex.Message);
@@ -79,32 +83,42 @@ public sealed class TenantGrain(
         }
         record.MoveTo(TenantClaimState.Releasing, Now);
         await state.WriteStateAsync();
+        try
+        {
+            await FinishReleaseAsync(record);
+        }
+        catch (Exception ex)
+        {
+            record.MoveTo(TenantClaimState.Failed, Now, $"release failed: {ex.Message}; retry the release");
+            await state.WriteStateAsync();
+            throw;
+        }
+        await state.WriteStateAsync();
+        return record.ToView(TenantId);
+    }
 
+    /// <summary>Removes the container, then tells the pool; safe to repeat after a crash at any point.</summary>
+    private async Task FinishReleaseAsync(TenantClaimRecord record)
+    {
         if (record.MemberId is { } memberId)
         {
-            try
+            if (record.Container is { } container)
             {
-                if (record.Container is { } container)
-                {
-                    await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyContainer(container.ContainerId);
-                }
-                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).CompleteRelease(TenantId, memberId);
+                await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyContainer(container.ContainerId);
             }
-            catch (Exception ex)
-            {
-                record.MoveTo(TenantClaimState.Failed, Now, $"release failed: {ex.Message}; retry the release");
-                await state.WriteStateAsync();
-                throw;
-            }
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).CompleteRelease(TenantId, memberId);
         }
         logger.LogInformation("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
+        ForgetContainer(record);
+        record.MoveTo(TenantClaimState.Released, Now);
+    }
+
+    private static void ForgetContainer(TenantClaimRecord record)
+    {
         record.MemberId = null;
         record.Container = null;
         record.ClaimedAt = null;
         record.Source = null;
-        record.MoveTo(TenantClaimState.Released, Now);
-        await state.WriteStateAsync();
-        return record.ToView(TenantId);
     }
 
     private TenantClaimRecord FindForRelease(string? workload)
@@ -128,4 +142,74 @@ public sealed class TenantGrain(
     public Task<TenantStatus> GetStatus() => Task.FromResult(new TenantStatus(
         TenantId,
         [.. state.State.Claims.Values.OrderBy(c => c.Workload, StringComparer.Ordinal).Select(c => c.ToView(TenantId))]));
+
+    public async Task OnMemberLost(string workload, string memberId, string reason)
+    {
+        if (!state.State.Claims.TryGetValue(workload, out var record) || record.MemberId != memberId)
+        {
+            return;
+        }
+        var containerId = record.Container?.ContainerId;
+        switch (record.State)
+        {
+            case TenantClaimState.Claimed:
+                record.MoveTo(TenantClaimState.Lost, Now, $"container {containerId} was lost: {reason}; claim again for a fresh one");
+                break;
+            case TenantClaimState.Claiming:
+                ForgetContainer(record);
+                record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {reason}; claim again");
+                break;
+            default:
+                return;
+        }
+        logger.LogWarning("Tenant {Tenant}'s claim on {Workload} is {State}: {Reason} (container {ContainerId})",
+            TenantId, workload, record.State, reason, containerId ?? "none");
+        await state.WriteStateAsync();
+    }
+
+    public async Task VerifyClaim(string workload, string memberId)
+    {
+        if (state.State.Claims.TryGetValue(workload, out var record) && record.MemberId == memberId)
+        {
+            return;
+        }
+        logger.LogWarning("Tenant {Tenant} does not hold member {Member} of {Workload} that the pool reserved for it; giving it up", TenantId, memberId, workload);
+        await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).AbandonClaim(TenantId, memberId, "the tenant never recorded the claim");
+    }
+
+    /// <summary>Finishes or fails the steps a previous activation recorded but did not complete.</summary>
+    private async Task RecoverInterruptedStepsAsync()
+    {
+        var interrupted = state.State.Claims.Values
+            .Where(c => c.State is TenantClaimState.Claiming or TenantClaimState.Restoring or TenantClaimState.Releasing or TenantClaimState.Saving)
+            .ToList();
+        foreach (var record in interrupted)
+        {
+            logger.LogWarning("Tenant {Tenant}'s {State} of {Workload} was interrupted; recovering", TenantId, record.State, record.Workload);
+            try
+            {
+                if (record.State is TenantClaimState.Claiming or TenantClaimState.Restoring)
+                {
+                    if (record.MemberId is { } memberId)
+                    {
+                        await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, memberId, "the claim was interrupted");
+                    }
+                    ForgetContainer(record);
+                    record.MoveTo(TenantClaimState.Failed, Now, "the claim was interrupted by a silo failure; claim again");
+                }
+                else
+                {
+                    await FinishReleaseAsync(record);
+                }
+            }
+            catch (Exception ex)
+            {
+                record.MoveTo(TenantClaimState.Failed, Now, $"recovering the interrupted {record.State} failed: {ex.Message}; retry");
+            }
+        }
+        if (interrupted.Count > 0)
+        {
+            await state.WriteStateAsync();
+        }
+    }
 }

@@ -39,6 +39,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 PoolTickInterval = TimeSpan.FromMilliseconds(200),
                 OrphanGracePeriod = TimeSpan.FromSeconds(1),
                 MemberCreateDeadline = TimeSpan.FromSeconds(30),
+                ClaimAuditInterval = TimeSpan.FromSeconds(1),
             }));
         });
         Cluster = builder.Build();

@@ -1,0 +1,16 @@
+namespace Berth.Contracts;
+
+/// <summary>
+/// A host's periodic report to one pool: whether the engine answered, and the pool's containers
+/// on it as listed at <see cref="ListedAt"/>.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record HostReport(
+    [property: Id(0)] string HostId,
+    [property: Id(1)] DateTimeOffset ListedAt,
+    /// <summary>False when the engine did not answer (down) or keeps failing creates (unhealthy).</summary>
+    [property: Id(2)] bool Available,
+    /// <summary>Why the host is unavailable, for the errors claims get meanwhile.</summary>
+    [property: Id(3)] string? Problem,
+    /// <summary>Null when the engine could not be listed: nothing can be concluded about containers.</summary>
+    [property: Id(4)] ObservedContainer[]? Containers);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Berth.Gateway;
+using Berth.Gateway.Cluster;
 using Berth.Gateway.Endpoints;
 using Berth.Gateway.Problems;
 using Berth.Grains;
@@ -25,6 +26,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddOpenApi();
+builder.Services.AddSingleton<GrainCallRetry>();
 
 var app = builder.Build();
 app.UseExceptionHandler();

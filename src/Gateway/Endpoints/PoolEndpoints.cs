@@ -1,5 +1,6 @@
 using Berth.Contracts;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Cluster;
 using Berth.Grains;
 
 namespace Berth.Gateway.Endpoints;
@@ -11,28 +12,28 @@ public static class PoolEndpoints
     {
         var pools = app.MapGroup("/pools").WithTags("Pools");
 
-        pools.MapGet("/", async (IClusterClient cluster) =>
+        pools.MapGet("/", async (IClusterClient cluster, GrainCallRetry retry) =>
         {
-            var workloads = await cluster.GetGrain<IWorkloadCatalogGrain>(0).List();
+            var workloads = await retry.Run(() => cluster.GetGrain<IWorkloadCatalogGrain>(0).List());
             var views = await Task.WhenAll(workloads.Select(w => cluster.GetGrain<IWorkloadPoolGrain>(w.Spec.Id).GetView()));
             return Results.Ok(views);
         })
         .WithSummary("Every pool's counts and members");
 
-        pools.MapGet("/{workload}", async (string workload, IClusterClient cluster) =>
+        pools.MapGet("/{workload}", async (string workload, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (WorkloadEndpoints.InvalidId(workload) is { } problem) return problem;
-            if (await cluster.GetGrain<IWorkloadCatalogGrain>(0).Get(workload) is null)
+            if (await retry.Run(() => cluster.GetGrain<IWorkloadCatalogGrain>(0).Get(workload)) is null)
             {
                 return ProblemResults.Problem(404, $"workload '{workload}' does not exist", "workload");
             }
-            return Results.Ok(await cluster.GetGrain<IWorkloadPoolGrain>(workload).GetView());
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<IWorkloadPoolGrain>(workload).GetView()));
         })
         .Produces<PoolView>()
         .WithSummary("A pool's idle, claimed and creating counts and its members");
 
-        app.MapGet("/hosts/{hostId}", async (string hostId, IClusterClient cluster) =>
-            Results.Ok(await cluster.GetGrain<IAgentHostGrain>(hostId).GetView()))
+        app.MapGet("/hosts/{hostId}", async (string hostId, IClusterClient cluster, GrainCallRetry retry) =>
+            Results.Ok(await retry.Run(() => cluster.GetGrain<IAgentHostGrain>(hostId).GetView())))
             .WithTags("Hosts")
             .Produces<HostView>()
             .WithSummary("A Docker host's health and load");

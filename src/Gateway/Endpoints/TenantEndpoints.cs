@@ -1,5 +1,6 @@
 using Berth.Contracts;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Cluster;
 using Berth.Grains;
 using Berth.Specs;
 
@@ -16,7 +17,7 @@ public static class TenantEndpoints
     {
         var group = app.MapGroup("/tenants/{tenantId}").WithTags("Tenants");
 
-        group.MapPost("/claim", async (string tenantId, HttpRequest request, IClusterClient cluster) =>
+        group.MapPost("/claim", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
             var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ClaimRequest>(request, optional: false);
@@ -26,12 +27,12 @@ public static class TenantEndpoints
             {
                 return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
             }
-            return Results.Ok(await cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload));
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload)));
         })
         .Produces<TenantClaimView>()
         .WithSummary("Claim a container of a workload for the tenant (idempotent)");
 
-        group.MapPost("/release", async (string tenantId, HttpRequest request, IClusterClient cluster) =>
+        group.MapPost("/release", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
             var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ReleaseRequest>(request, optional: true);
@@ -40,15 +41,15 @@ public static class TenantEndpoints
             {
                 return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
             }
-            return Results.Ok(await cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload));
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload)));
         })
         .Produces<TenantClaimView>()
         .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)");
 
-        group.MapGet("/status", async (string tenantId, IClusterClient cluster) =>
+        group.MapGet("/status", async (string tenantId, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
-            return Results.Ok(await cluster.GetGrain<ITenantGrain>(tenantId).GetStatus());
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).GetStatus()));
         })
         .Produces<TenantStatus>()
         .WithSummary("The tenant's claims and their states");

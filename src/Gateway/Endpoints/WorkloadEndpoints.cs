@@ -1,5 +1,6 @@
 using Berth.Contracts;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Cluster;
 using Berth.Grains;
 using Berth.Specs;
 using Microsoft.Extensions.Options;
@@ -18,20 +19,20 @@ public static class WorkloadEndpoints
     {
         var group = app.MapGroup("/workloads").WithTags("Workloads");
 
-        group.MapGet("/", async (IClusterClient cluster) =>
-            Results.Ok((await Catalog(cluster).List()).Select(WorkloadResponse.From)))
+        group.MapGet("/", async (IClusterClient cluster, GrainCallRetry retry) =>
+            Results.Ok((await retry.Run(() => Catalog(cluster).List())).Select(WorkloadResponse.From)))
             .WithSummary("List the registered workloads");
 
-        group.MapGet("/{id}", async (string id, IClusterClient cluster) =>
+        group.MapGet("/{id}", async (string id, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
-            return await Catalog(cluster).Get(id) is { } record
+            return await retry.Run(() => Catalog(cluster).Get(id)) is { } record
                 ? Results.Ok(WorkloadResponse.From(record))
                 : ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
         })
         .WithSummary("Read one workload spec");
 
-        group.MapPut("/{id}", async (string id, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options) =>
+        group.MapPut("/{id}", async (string id, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
             var text = await RequestBody.ReadTextAsync(request, options.Value.MaxSpecBytes);
@@ -48,16 +49,16 @@ public static class WorkloadEndpoints
                 default:
                     return ProblemResults.Problem(415, $"send the spec as application/yaml or application/json, not '{contentType}'", "Content-Type");
             }
-            var (record, created) = await Catalog(cluster).Upsert(spec);
+            var (record, created) = await retry.Run(() => Catalog(cluster).Upsert(spec));
             var body = WorkloadResponse.From(record);
             return created ? Results.Created($"/workloads/{id}", body) : Results.Ok(body);
         })
         .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON)");
 
-        group.MapDelete("/{id}", async (string id, IClusterClient cluster) =>
+        group.MapDelete("/{id}", async (string id, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
-            await Catalog(cluster).Delete(id);
+            await retry.Run(() => Catalog(cluster).Delete(id));
             return Results.NoContent();
         })
         .WithSummary("Delete a workload (refused with 409 while tenants hold its containers)");

@@ -53,7 +53,15 @@ public sealed class TenantGrain(
         }
         catch (Exception ex)
         {
-            await pool.AbandonClaim(TenantId, ticket.MemberId, ex.Message);
+            try
+            {
+                await pool.AbandonClaim(TenantId, ticket.MemberId, ex.Message);
+            }
+            catch (Exception abandonFailure)
+            {
+                // The pool's creation deadline or claim audit gives the member up instead.
+                logger.LogWarning(abandonFailure, "Could not give up member {Member} of {Workload} after a failed claim", ticket.MemberId, workload);
+            }
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
             await state.WriteStateAsync();

@@ -1,0 +1,44 @@
+using Polly;
+using Polly.Retry;
+
+namespace Berth.Gateway.Cluster;
+
+/// <summary>
+/// Retries grain calls that failed because a silo left or was lost (failover, rolling restart).
+/// Safe because every API operation is idempotent by (tenant, workload): a retried claim returns
+/// the same container, a retried release converges on released.
+/// </summary>
+public sealed class GrainCallRetry
+{
+    private readonly ResiliencePipeline _pipeline;
+
+    public GrainCallRetry(ILogger<GrainCallRetry> logger)
+    {
+        _pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<OrleansException>(IsTransient),
+                MaxRetryAttempts = 6,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(3),
+                OnRetry = args =>
+                {
+                    logger.LogInformation("Retrying a grain call after {Error} (attempt {Attempt})", args.Outcome.Exception?.Message, args.AttemptNumber + 1);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Silo loss and message rejections; not application errors, which are BerthException.</summary>
+    private static bool IsTransient(OrleansException ex) => ex is SiloUnavailableException or OrleansMessageRejectionException
+        || ex.GetType().Name is "ConnectionFailedException" or "GatewayTooBusyException" or "ClientNotAvailableException";
+
+    public Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) =>
+        _pipeline.ExecuteAsync(async _ => await call(), cancellationToken).AsTask();
+
+    public Task Run(Func<Task> call, CancellationToken cancellationToken = default) =>
+        _pipeline.ExecuteAsync(async _ => await call(), cancellationToken).AsTask();
+}

@@ -6,7 +6,7 @@ namespace Berth.Specs;
 /// <summary>Docker-style sizes: <c>64m</c>, <c>1g</c>, <c>512MiB</c>, <c>1048576</c> (bytes). Units are powers of 1024.</summary>
 public static partial class ByteSizeParser
 {
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\z", RegexOptions.IgnoreCase)]
     private static partial Regex Size();
 
     public static bool TryParse(string text, out long bytes)

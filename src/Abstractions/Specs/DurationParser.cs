@@ -6,7 +6,10 @@ namespace Berth.Specs;
 /// <summary>Compose-style durations: <c>1m30s</c>, <c>500ms</c>, <c>2h</c>, <c>10s</c>; a bare number means seconds.</summary>
 public static partial class DurationParser
 {
-    [GeneratedRegex(@"^(?:(\d+(?:\.\d+)?)(h|m|s|ms|us|ns))+$")]
+    /// <summary>Longer durations are refused: nothing in a spec needs them, and they overflow Docker's nanoseconds.</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromDays(365);
+
+    [GeneratedRegex(@"^(?:(\d+(?:\.\d+)?)(h|m|s|ms|us|ns))+\z")]
     private static partial Regex WholeDuration();
 
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")]
@@ -18,7 +21,7 @@ public static partial class DurationParser
         text = text.Trim();
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            if (seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2) return false;
+            if (!double.IsFinite(seconds) || seconds < 0 || seconds > Max.TotalSeconds) return false;
             value = TimeSpan.FromSeconds(seconds);
             return true;
         }
@@ -37,7 +40,7 @@ public static partial class DurationParser
                 _ => n / 1_000_000,
             };
         }
-        if (totalMs > TimeSpan.MaxValue.TotalMilliseconds / 2) return false;
+        if (!double.IsFinite(totalMs) || totalMs > Max.TotalMilliseconds) return false;
         value = TimeSpan.FromMilliseconds(totalMs);
         return true;
     }

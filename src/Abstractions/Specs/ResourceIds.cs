@@ -8,10 +8,10 @@ public static partial class ResourceIds
     public const string TenantIdPattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
     public const string WorkloadIdPattern = "[a-z0-9][a-z0-9._-]{0,62}";
 
-    [GeneratedRegex("^" + TenantIdPattern + "$")]
+    [GeneratedRegex(@"^" + TenantIdPattern + @"\z")]
     private static partial Regex Tenant();
 
-    [GeneratedRegex("^" + WorkloadIdPattern + "$")]
+    [GeneratedRegex(@"^" + WorkloadIdPattern + @"\z")]
     private static partial Regex Workload();
 
     public static bool IsValidTenantId(string? id) => id is not null && Tenant().IsMatch(id);

@@ -14,15 +14,17 @@ public static partial class WorkloadSpecParser
     private static readonly string[] Directions = ["upload", "download", "bidirectional"];
     private static readonly string[] Modes = ["sync", "copy"];
     private const int MaxPoolSize = 1000;
+    /// <summary>The longest a healthcheck may take to report (kept below the default member creation deadline).</summary>
+    private static readonly TimeSpan MaxHealthyWait = TimeSpan.FromSeconds(100);
     private const long MinMemoryBytes = 6 * 1024 * 1024; // Docker refuses less.
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]
     private static partial Regex EnvName();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?\z")]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]*\z")]
     private static partial Regex ImagePattern();
 
     /// <summary>Parses YAML (a superset of JSON, but JSON bodies get JSON error messages via <see cref="ParseJson"/>).</summary>
@@ -255,11 +257,18 @@ public static partial class WorkloadSpecParser
                     Error(other.Path, "must be a command string or a list");
                     break;
             }
-            var interval = fields.Duration("interval", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100));
-            var timeout = fields.Duration("timeout", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100));
+            var interval = fields.Duration("interval", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromMinutes(1));
+            var timeout = fields.Duration("timeout", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromMinutes(1));
             var retries = fields.Int("retries", 3, min: 1, max: 100);
-            var startPeriod = fields.Duration("start_period", TimeSpan.Zero, min: TimeSpan.Zero);
+            var startPeriod = fields.Duration("start_period", TimeSpan.Zero, min: TimeSpan.Zero, max: TimeSpan.FromMinutes(10));
             fields.RejectUnknown();
+            // A member is destroyed if it is not healthy within its creation deadline (2 minutes by
+            // default), so a check that cannot report in time would keep the pool from ever filling.
+            var worstCase = startPeriod + (interval + timeout) * retries;
+            if (test is not null && worstCase > MaxHealthyWait)
+            {
+                Error(node.Path, $"start_period + (interval + timeout) × retries is {worstCase.TotalSeconds:0}s; it must be at most {MaxHealthyWait.TotalSeconds:0}s");
+            }
             return test is null ? null : new HealthcheckSpec
             {
                 Test = test,
@@ -305,7 +314,7 @@ public static partial class WorkloadSpecParser
             var min = fields.Int("min_size", defaults.MinSize, min: 0, max: MaxPoolSize);
             var max = fields.Int("max_size", Math.Max(defaults.MaxSize, min), min: 1, max: MaxPoolSize);
             if (max < min) Error($"{node.Path}.max_size", "must be ≥ min_size");
-            var idle = fields.Duration("idle_timeout", defaults.IdleTimeout, min: TimeSpan.FromSeconds(1));
+            var idle = fields.Duration("idle_timeout", defaults.IdleTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
             fields.RejectUnknown();
             return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle };
         }
@@ -347,7 +356,7 @@ public static partial class WorkloadSpecParser
                 if (periodicNode is SpecScalar { Text: "false" }) p.Take("periodic");
                 else if (periodicNode is not null)
                 {
-                    var value = p.Duration("periodic", TimeSpan.Zero, min: TimeSpan.FromSeconds(10));
+                    var value = p.Duration("periodic", TimeSpan.Zero, min: TimeSpan.FromSeconds(10), max: TimeSpan.FromDays(1));
                     periodic = value > TimeSpan.Zero ? value : null;
                 }
                 policy = new SyncPolicy
@@ -437,17 +446,22 @@ public static partial class WorkloadSpecParser
             return value;
         }
 
-        public TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min)
+        public TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min, TimeSpan? max = null)
         {
             if (String(key) is not { } text) return fallback;
             if (!DurationParser.TryParse(text, out var value))
             {
-                reader.Report(PathOf(key), "must be a duration such as 30s, 500ms or 1m30s");
+                reader.Report(PathOf(key), "must be a duration such as 30s, 500ms or 1m30s (at most 365 days)");
                 return fallback;
             }
             if (value < min)
             {
                 reader.Report(PathOf(key), $"must be at least {min.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
+                return fallback;
+            }
+            if (max is { } upper && value > upper)
+            {
+                reader.Report(PathOf(key), $"must be at most {upper.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
                 return fallback;
             }
             return value;

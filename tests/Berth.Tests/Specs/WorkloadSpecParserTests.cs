@@ -146,6 +146,14 @@ public sealed class WorkloadSpecParserTests
     [InlineData("id: w\nimage: i\nsync:\n  mappings: [{path: /data, direction: sideways}]\n", "sync.mappings[0].direction", "must be one of")]
     [InlineData("id: w\nimage: i\nuser: \"root; rm\"\n", "user", "NAME, UID or UID:GID")]
     [InlineData("id: w\nimage: \"bad image\"\n", "image", "not a valid image reference")]
+    [InlineData("id: w\nimage: i\npool:\n  idle_timeout: NaN\n", "pool.idle_timeout", "duration")]
+    [InlineData("id: w\nimage: i\npool:\n  idle_timeout: Infinity\n", "pool.idle_timeout", "duration")]
+    [InlineData("id: w\nimage: i\nhealthcheck:\n  test: true\n  interval: 100000000h\n", "healthcheck.interval", "duration")]
+    [InlineData("id: w\nimage: i\nhealthcheck:\n  test: true\n  interval: 2m\n", "healthcheck.interval", "at most 60s")]
+    [InlineData("id: w\nimage: i\nhealthcheck:\n  test: true\n  interval: 30s\n  timeout: 30s\n  retries: 5\n", "healthcheck", "must be at most 100s")]
+    [InlineData("id: \"w\\n\"\nimage: i\n", "id", "must match")]
+    [InlineData("id: w\nimage: i\nuser: \"1000\\n\"\n", "user", "NAME, UID or UID:GID")]
+    [InlineData("id: w\nimage: i\nenvironment:\n  \"FOO\\n\": x\n", "environment.FOO\n", "not a valid environment variable name")]
     public void Invalid_specs_name_the_field(string yaml, string path, string message)
     {
         var ex = Assert.Throws<WorkloadSpecException>(() => WorkloadSpecParser.ParseYaml(yaml));
@@ -241,6 +249,7 @@ public sealed class WorkloadSpecParserTests
     [InlineData("has space", false)]
     [InlineData("slash/inside", false)]
     [InlineData("", false)]
+    [InlineData("trailing-newline\n", false)]
     public void Tenant_ids_have_one_shape(string id, bool valid) =>
         Assert.Equal(valid, ResourceIds.IsValidTenantId(id));
 

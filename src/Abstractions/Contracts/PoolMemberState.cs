@@ -10,4 +10,9 @@ public enum PoolMemberState
     Claimed,
     /// <summary>Being removed from Docker.</summary>
     Destroying,
+    /// <summary>
+    /// Claimed, but its container died or vanished. Never handed out; kept (stopped) until its
+    /// tenant releases or claims again, so nothing of the tenant's is removed behind its back.
+    /// </summary>
+    Lost,
 }

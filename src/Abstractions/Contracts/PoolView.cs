@@ -23,4 +23,5 @@ public sealed record PoolView(
     [property: Id(6)] int Creating,
     [property: Id(7)] int Destroying,
     [property: Id(8)] PoolMemberView[] Members,
-    [property: Id(9)] string? LastError);
+    [property: Id(9)] string? LastError,
+    [property: Id(10)] int Lost);

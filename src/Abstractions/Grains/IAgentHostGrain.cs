@@ -9,7 +9,11 @@ public interface IAgentHostGrain : IGrainWithStringKey
     [OneWay]
     Task CreateMember(MemberCreateRequest request);
 
-    /// <summary>Creates, starts and waits for a member (cold claims): the caller waits, not the pool.</summary>
+    /// <summary>
+    /// Creates, starts and waits for a member (cold claims): the caller waits, not the pool. A slow
+    /// healthcheck may take up to the member creation deadline, so the call may last that long.
+    /// </summary>
+    [ResponseTimeout("00:02:30")]
     Task<RunningContainer> CreateMemberNow(MemberCreateRequest request);
 
     /// <summary>Removes a member's container in the background and reports to the pool grain.</summary>
@@ -26,4 +30,8 @@ public interface IAgentHostGrain : IGrainWithStringKey
     /// <summary>Activates the grain so that its periodic sweep runs and reports to this workload's pool.</summary>
     [OneWay]
     Task Subscribe(string workload);
+
+    /// <summary>A deleted and drained workload's pool no longer needs reports.</summary>
+    [OneWay]
+    Task Unsubscribe(string workload);
 }

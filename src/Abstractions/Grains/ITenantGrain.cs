@@ -5,7 +5,11 @@ namespace Berth.Grains;
 /// <summary>One tenant (key: tenant id): the claim and release lifecycle of its containers, one per workload.</summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
-    /// <summary>Idempotent: claiming a workload the tenant already holds returns the same container.</summary>
+    /// <summary>
+    /// Idempotent: claiming a workload the tenant already holds returns the same container. A cold
+    /// claim waits for its container to be healthy, which may take up to the creation deadline.
+    /// </summary>
+    [ResponseTimeout("00:02:45")]
     Task<TenantClaimView> Claim(string workload);
 
     /// <summary>Destroys the tenant's container of <paramref name="workload"/> (or its only one when null).</summary>

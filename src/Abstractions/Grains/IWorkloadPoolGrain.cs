@@ -20,6 +20,9 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     /// <summary>The tenant's claim failed or was interrupted: its member (being created, or never confirmed) is destroyed.</summary>
     Task AbandonClaim(string tenantId, string memberId, string reason);
 
+    /// <summary>Recorded before the tenant removes its container: the member is never handed back.</summary>
+    Task BeginRelease(string tenantId, string memberId);
+
     /// <summary>The tenant destroyed its member's container; the member leaves the pool, which refills.</summary>
     Task CompleteRelease(string tenantId, string memberId);
 

@@ -2,6 +2,7 @@ using Berth.Contracts;
 using Berth.Gateway.Problems;
 using Berth.Gateway.Cluster;
 using Berth.Grains;
+using Berth.Specs;
 
 namespace Berth.Gateway.Endpoints;
 
@@ -33,7 +34,9 @@ public static class PoolEndpoints
         .WithSummary("A pool's idle, claimed and creating counts and its members");
 
         app.MapGet("/hosts/{hostId}", async (string hostId, IClusterClient cluster, GrainCallRetry retry) =>
-            Results.Ok(await retry.Run(() => cluster.GetGrain<IAgentHostGrain>(hostId).GetView())))
+            ResourceIds.IsValidWorkloadId(hostId)
+                ? Results.Ok(await retry.Run(() => cluster.GetGrain<IAgentHostGrain>(hostId).GetView()))
+                : ProblemResults.BadRequest("hostId", $"host id must match {ResourceIds.WorkloadIdPattern}"))
             .WithTags("Hosts")
             .Produces<HostView>()
             .WithSummary("A Docker host's health and load");

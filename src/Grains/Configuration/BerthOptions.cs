@@ -32,6 +32,12 @@ public sealed class BerthOptions
     /// <summary>Docker create+start calls in flight at once per engine (all pools together).</summary>
     public int MaxCreatesInFlightPerHost { get; set; } = 8;
 
+    /// <summary>A host whose creates fail this many times in a row is unhealthy: pools skip it.</summary>
+    public int HostUnhealthyAfterFailures { get; set; } = 3;
+
+    /// <summary>An unhealthy host is tried again after this long; one successful create heals it.</summary>
+    public TimeSpan HostUnhealthyCooldown { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The Retry-After a client gets when a pool is at max_size or a host is down.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
 

@@ -14,17 +14,13 @@ namespace Berth.Hosts;
 [Reentrant]
 public sealed class AgentHostGrain : Grain, IAgentHostGrain
 {
-    private const int UnhealthyAfterConsecutiveFailures = 3;
-
-    /// <summary>An unhealthy host gets a create again after this long (then one success heals it).</summary>
-    private static readonly TimeSpan UnhealthyCooldown = TimeSpan.FromSeconds(30);
-
-    private readonly IContainerRuntime _runtime;
+    private readonly IContainerRuntime? _runtime;
     private readonly BerthOptions _options;
-    private readonly DockerHostOptions _host;
+    private readonly DockerHostOptions? _host;
     private readonly ILogger<AgentHostGrain> _logger;
     private readonly SemaphoreSlim _createSlots;
-    private readonly HashSet<string> _workloadsSeen = new(StringComparer.Ordinal);
+    /// <summary>Pools that asked for reports (they get one even when the host has none of their containers).</summary>
+    private readonly HashSet<string> _subscribers = new(StringComparer.Ordinal);
     private int _createsInFlight;
     private int _consecutiveFailures;
     private DateTimeOffset _lastFailureAt;
@@ -37,17 +33,25 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     {
         _options = options.Value;
         var hostId = this.GetPrimaryKeyString();
-        _host = _options.EffectiveHosts.FirstOrDefault(h => h.Id == hostId)
-            ?? throw new InvalidOperationException($"host '{hostId}' is not configured");
-        _runtime = runtimes.Get(hostId);
+        // An id no configuration names gets NotFound from every call, not a failed activation.
+        _host = _options.EffectiveHosts.FirstOrDefault(h => h.Id == hostId);
+        _runtime = _host is null ? null : runtimes.Get(hostId);
         _logger = logger;
         _createSlots = new SemaphoreSlim(Math.Max(1, _options.MaxCreatesInFlightPerHost));
     }
 
-    private string HostId => _host.Id;
+    private string HostId => this.GetPrimaryKeyString();
+
+    private IContainerRuntime Runtime => _runtime ?? throw BerthException.NotFound($"Docker host '{HostId}' is not configured");
+
+    private DockerHostOptions Host => _host ?? throw BerthException.NotFound($"Docker host '{HostId}' is not configured");
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (_host is null)
+        {
+            return Task.CompletedTask;
+        }
         this.RegisterGrainTimer(
             SweepAsync,
             new GrainTimerCreationOptions
@@ -62,7 +66,13 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 
     public Task Subscribe(string workload)
     {
-        _workloadsSeen.Add(workload);
+        _subscribers.Add(workload);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(string workload)
+    {
+        _subscribers.Remove(workload);
         return Task.CompletedTask;
     }
 
@@ -70,7 +80,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private string? Problem =>
         _unreachable is { } down
             ? $"Docker host '{HostId}' is unreachable: {down}"
-            : _consecutiveFailures >= UnhealthyAfterConsecutiveFailures && DateTimeOffset.UtcNow - _lastFailureAt < UnhealthyCooldown
+            : _consecutiveFailures >= _options.HostUnhealthyAfterFailures && DateTimeOffset.UtcNow - _lastFailureAt < _options.HostUnhealthyCooldown
                 ? $"Docker host '{HostId}' is unhealthy: {_consecutiveFailures} creates in a row failed, last: {_lastError}"
                 : null;
 
@@ -104,15 +114,20 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
+    /// <summary>
+    /// Background creates share a bounded number of slots; a cold claim (a tenant is waiting) does
+    /// not queue behind them.
+    /// </summary>
     private async Task<RunningContainer> ProvisionAsync(MemberCreateRequest request)
     {
-        _workloadsSeen.Add(request.Spec.Id);
-        var spec = ContainerSpecBuilder.Build(request, _host, _options);
-        await _createSlots.WaitAsync();
+        var runtime = Runtime;
+        var spec = ContainerSpecBuilder.Build(request, Host, _options);
+        var background = request.TenantId is null;
+        if (background) await _createSlots.WaitAsync();
         _createsInFlight++;
         try
         {
-            var provisioner = new MemberProvisioner(_runtime, HostId, _logger);
+            var provisioner = new MemberProvisioner(runtime, HostId, _logger);
             using var timeout = new CancellationTokenSource(_options.MemberCreateDeadline);
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
             _consecutiveFailures = 0;
@@ -138,7 +153,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         finally
         {
             _createsInFlight--;
-            _createSlots.Release();
+            if (background) _createSlots.Release();
         }
     }
 
@@ -148,13 +163,13 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         {
             if (containerId is not null)
             {
-                await _runtime.RemoveAsync(containerId, CancellationToken.None);
+                await Runtime.RemoveAsync(containerId, CancellationToken.None);
             }
             // A member may have a container the pool never heard of (a create that outlived its deadline).
-            var labelled = await _runtime.ListAsync(MemberLabels(memberId), CancellationToken.None);
+            var labelled = await Runtime.ListAsync(MemberLabels(memberId), CancellationToken.None);
             foreach (var container in labelled)
             {
-                await _runtime.RemoveAsync(container.ContainerId, CancellationToken.None);
+                await Runtime.RemoveAsync(container.ContainerId, CancellationToken.None);
             }
             _logger.LogInformation("Removed member {Member} of {Workload} (container {ContainerId}) on {Host}", memberId, workload, containerId ?? "none", HostId);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnMemberDestroyed(memberId);
@@ -171,7 +186,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     {
         try
         {
-            await _runtime.RemoveAsync(containerId, CancellationToken.None);
+            await Runtime.RemoveAsync(containerId, CancellationToken.None);
             _logger.LogInformation("Removed container {ContainerId} on {Host}", containerId, HostId);
         }
         catch (Exception ex)
@@ -185,7 +200,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     {
         try
         {
-            return await _runtime.ImageExistsAsync(image, CancellationToken.None);
+            return await Runtime.ImageExistsAsync(image, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -193,7 +208,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public Task<HostView> GetView() => Task.FromResult(new HostView(
+    public Task<HostView> GetView() => _host is null ? throw BerthException.NotFound($"Docker host '{HostId}' is not configured") : Task.FromResult(new HostView(
         HostId,
         Problem is null,
         _managedContainers,
@@ -216,7 +231,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         var listedAt = DateTimeOffset.UtcNow;
         try
         {
-            containers = await _runtime.ListAsync(
+            containers = await Runtime.ListAsync(
                 new Dictionary<string, string>
                 {
                     [BerthLabels.Managed] = "true",
@@ -239,9 +254,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             _unreachable = ex.Message;
         }
         var byWorkload = (containers ?? []).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
-        foreach (var workload in byWorkload.Keys) _workloadsSeen.Add(workload);
         var problem = Problem;
-        foreach (var workload in _workloadsSeen.Where(w => w.Length > 0))
+        // A snapshot: this grain is reentrant, and Subscribe may run while the reports go out.
+        foreach (var workload in _subscribers.Union(byWorkload.Keys).Where(w => w.Length > 0).ToArray())
         {
             var report = new HostReport(HostId, listedAt, problem is null, problem,
                 containers is null ? null : byWorkload.GetValueOrDefault(workload, []));

@@ -25,6 +25,9 @@ public sealed class WorkloadPoolGrain(
     private DateTimeOffset _refillNotBefore = DateTimeOffset.MinValue;
     private DateTimeOffset _lastAudit = DateTimeOffset.MinValue;
     private string? _lastError;
+    private IGrainTimer? _ticker;
+    /// <summary>Consecutive host reports that did not list a member's container; two in a row mean it is gone.</summary>
+    private readonly Dictionary<string, int> _missingReports = new(StringComparer.Ordinal);
     /// <summary>Containers Docker runs for this workload that no member owns, and when each was first seen.</summary>
     private readonly Dictionary<string, DateTimeOffset> _orphansSeen = new(StringComparer.Ordinal);
     /// <summary>Hosts that reported themselves down or unhealthy, with the reason; skipped until they recover.</summary>
@@ -37,19 +40,11 @@ public sealed class WorkloadPoolGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        this.RegisterGrainTimer(
-            TickAsync,
-            new GrainTimerCreationOptions
-            {
-                DueTime = _options.PoolTickInterval,
-                Period = _options.PoolTickInterval,
-                KeepAlive = true,
-            });
-        foreach (var hostId in runtimes.HostIds)
+        if (Books.Spec is null || Books.Retired && Books.Members.Count == 0)
         {
-            // Make sure every host sweeps and reports to this pool, so it hears what Docker really runs.
-            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
+            return; // Nothing to keep: an unknown or fully drained workload is collected when idle.
         }
+        StartTicking();
         // Background creates of a previous activation report to nobody now (their callbacks may
         // still arrive and are then refused): give their slots up and let the refill start afresh.
         var orphanedCreates = Members.Where(m => m.State == PoolMemberState.Creating && m.TenantId is null).ToList();
@@ -63,8 +58,31 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
+    /// <summary>The periodic tick keeps a configured pool active: refill, deadlines, eviction, audit.</summary>
+    private void StartTicking()
+    {
+        if (_ticker is not null)
+        {
+            return;
+        }
+        _ticker = this.RegisterGrainTimer(
+            TickAsync,
+            new GrainTimerCreationOptions
+            {
+                DueTime = _options.PoolTickInterval,
+                Period = _options.PoolTickInterval,
+                KeepAlive = true,
+            });
+        foreach (var hostId in runtimes.HostIds)
+        {
+            // Make sure every host sweeps and reports to this pool, so it hears what Docker really runs.
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
+        }
+    }
+
     public async Task Configure(WorkloadSpec spec, string version)
     {
+        StartTicking();
         var changed = Books.Spec is null || Books.Version != version || Books.Spec.Pool != spec.Pool || Books.Retired;
         if (changed)
         {
@@ -97,10 +115,11 @@ public sealed class WorkloadPoolGrain(
         {
             return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null);
         }
-        // A cold creation the tenant started and never finished (it crashed or timed out): abandon it.
-        foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State == PoolMemberState.Creating).ToList())
+        // A cold creation the tenant started and never finished (it crashed mid-claim) is abandoned,
+        // and a lost container makes way for a fresh one.
+        foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State is PoolMemberState.Creating or PoolMemberState.Lost).ToList())
         {
-            BeginDestroy(stale, "superseded by a retried claim");
+            BeginDestroy(stale, stale.State == PoolMemberState.Lost ? "its tenant claimed again after losing it" : "superseded by a retried claim");
         }
 
         var idle = Members
@@ -165,11 +184,23 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
+    public async Task BeginRelease(string tenantId, string memberId)
+    {
+        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId && member.State != PoolMemberState.Destroying)
+        {
+            // The tenant removes the container itself; if it dies first, the Destroying deadline
+            // makes the host remove it instead.
+            member.MoveTo(PoolMemberState.Destroying, Now);
+            await state.WriteStateAsync();
+        }
+    }
+
     public async Task CompleteRelease(string tenantId, string memberId)
     {
         if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId)
         {
             Books.Members.Remove(memberId);
+            _missingReports.Remove(memberId);
             logger.LogInformation("Member {Member} of {Workload} released by tenant {Tenant} and removed", memberId, Workload, tenantId);
         }
         await SaveAsync();
@@ -177,7 +208,7 @@ public sealed class WorkloadPoolGrain(
 
     public async Task<bool> TryRetire()
     {
-        if (Members.Any(m => m.TenantId is not null && m.State is PoolMemberState.Claimed or PoolMemberState.Creating))
+        if (Members.Any(m => m.TenantId is not null && m.State is PoolMemberState.Claimed or PoolMemberState.Creating or PoolMemberState.Lost))
         {
             return false;
         }
@@ -207,7 +238,8 @@ public sealed class WorkloadPoolGrain(
             members.Count(m => m.State == PoolMemberState.Creating),
             members.Count(m => m.State == PoolMemberState.Destroying),
             members,
-            _lastError));
+            _lastError,
+            members.Count(m => m.State == PoolMemberState.Lost)));
     }
 
     public async Task OnMemberCreated(string memberId, RunningContainer container)
@@ -255,6 +287,12 @@ public sealed class WorkloadPoolGrain(
         if (Books.Members.TryGetValue(memberId, out var member) && member.State == PoolMemberState.Destroying)
         {
             Books.Members.Remove(memberId);
+            _missingReports.Remove(memberId);
+            if (member.TenantId is { } tenantId)
+            {
+                // A release or abandoned claim that the pool finished for the tenant (it may have died meanwhile).
+                _ = GrainFactory.GetGrain<ITenantGrain>(tenantId).OnMemberLost(Workload, memberId, "its container was removed");
+            }
             await SaveAsync();
         }
     }
@@ -271,13 +309,23 @@ public sealed class WorkloadPoolGrain(
 
         var byMember = containers.ToDictionary(c => c.MemberId, StringComparer.Ordinal);
         var changed = false;
-        // Members that turned idle or claimed after the listing was taken may simply not be in it yet.
-        foreach (var member in Members.Where(m => m.HostId == hostId && m.StateSince < report.ListedAt).ToList())
+        foreach (var member in Members.Where(m => m.HostId == hostId && m.State is PoolMemberState.Idle or PoolMemberState.Claimed).ToList())
         {
             byMember.TryGetValue(member.MemberId, out var seen);
+            if (seen is null)
+            {
+                // A listing taken just before a member came up does not show it yet: only a member
+                // missing from two reports in a row is gone (no clocks of two silos compared).
+                var misses = _missingReports[member.MemberId] = _missingReports.GetValueOrDefault(member.MemberId) + 1;
+                if (misses < 2) continue;
+            }
+            else
+            {
+                _missingReports.Remove(member.MemberId);
+            }
+            var why = Describe(seen);
             if (member.State == PoolMemberState.Idle && seen is not { IsServing: true })
             {
-                var why = Describe(seen);
                 logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
                     member.MemberId, Workload, hostId, why, member.ContainerId);
                 BeginDestroy(member, why);
@@ -285,11 +333,11 @@ public sealed class WorkloadPoolGrain(
             }
             else if (member.State == PoolMemberState.Claimed && seen is null or { State: "exited" or "dead" })
             {
-                // The tenant's container is gone: its claim turns Lost and its next claim gets a fresh one.
-                var why = Describe(seen);
+                // Never handed out again, never removed behind the tenant's back: the claim turns Lost
+                // and the tenant's release or next claim clears it.
                 logger.LogWarning("Claimed member {Member} of {Workload} on {Host} is lost: {Reason} (container {ContainerId}, tenant {Tenant})",
                     member.MemberId, Workload, hostId, why, member.ContainerId, member.TenantId);
-                BeginDestroy(member, why);
+                member.MoveTo(PoolMemberState.Lost, Now);
                 _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).OnMemberLost(Workload, member.MemberId, why);
                 changed = true;
             }
@@ -376,6 +424,16 @@ public sealed class WorkloadPoolGrain(
         {
             await SaveAsync();
         }
+        if (Books.Retired && Books.Members.Count == 0)
+        {
+            _ticker?.Dispose();
+            _ticker = null;
+            foreach (var hostId in runtimes.HostIds)
+            {
+                _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Unsubscribe(Workload);
+            }
+            DeactivateOnIdle();
+        }
     }
 
     /// <summary>
@@ -390,7 +448,7 @@ public sealed class WorkloadPoolGrain(
             return;
         }
         _lastAudit = now;
-        foreach (var member in Members.Where(m => m.State == PoolMemberState.Claimed && now - m.StateSince > _options.ClaimAuditInterval))
+        foreach (var member in Members.Where(m => m.State is PoolMemberState.Claimed or PoolMemberState.Lost && now - m.StateSince > _options.ClaimAuditInterval))
         {
             _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).VerifyClaim(Workload, member.MemberId);
         }
@@ -454,6 +512,7 @@ public sealed class WorkloadPoolGrain(
 
     private void BeginDestroy(PoolMember member, string reason)
     {
+        _missingReports.Remove(member.MemberId);
         member.MoveTo(PoolMemberState.Destroying, Now);
         logger.LogInformation("Destroying member {Member} of {Workload} (container {ContainerId}): {Reason}", member.MemberId, Workload, member.ContainerId ?? "none", reason);
         _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);

@@ -110,11 +110,14 @@ public sealed class TenantGrain(
     {
         if (record.MemberId is { } memberId)
         {
+            var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload);
+            // The pool records the release first, so the member can never be handed back meanwhile.
+            await pool.BeginRelease(TenantId, memberId);
             if (record.Container is { } container)
             {
                 await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyContainer(container.ContainerId);
             }
-            await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).CompleteRelease(TenantId, memberId);
+            await pool.CompleteRelease(TenantId, memberId);
         }
         logger.LogInformation("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
         ForgetContainer(record);
@@ -166,6 +169,11 @@ public sealed class TenantGrain(
             case TenantClaimState.Claiming:
                 ForgetContainer(record);
                 record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {reason}; claim again");
+                break;
+            case TenantClaimState.Releasing:
+                // The pool finished a release this grain started and could not complete.
+                ForgetContainer(record);
+                record.MoveTo(TenantClaimState.Released, Now);
                 break;
             default:
                 return;

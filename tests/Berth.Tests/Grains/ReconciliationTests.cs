@@ -35,11 +35,15 @@ public sealed class ReconciliationTests(InMemoryClusterFixture fixture)
 
         var status = await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Lost, "the claim to turn Lost");
         Assert.Contains(claim.ContainerId!, status.Claims[0].Error);
-        await Eventually.Until(() => Runtime.Containers.All(c => c.Id != claim.ContainerId), "the dead container to be removed");
+        // Nothing of the tenant's is removed behind its back, and the dead member is never handed out.
+        Assert.Contains(Runtime.Containers, c => c.Id == claim.ContainerId);
+        var pool = await _client.GetGrain<IWorkloadPoolGrain>(workload).GetView();
+        Assert.Equal(PoolMemberState.Lost, pool.Members.Single(m => m.ContainerId == claim.ContainerId).State);
 
         var fresh = await tenant.Claim(workload);
         Assert.Equal(TenantClaimState.Claimed, fresh.State);
         Assert.NotEqual(claim.ContainerId, fresh.ContainerId);
+        await Eventually.Until(() => Runtime.Containers.All(c => c.Id != claim.ContainerId), "the lost container to be removed once the tenant moved on");
     }
 
     [Fact]

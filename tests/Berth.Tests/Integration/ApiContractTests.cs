@@ -194,6 +194,25 @@ public sealed class ApiContractTests(BerthClusterFixture berth)
     }
 
     [DockerFact]
+    public async Task An_unknown_host_is_404_and_the_local_host_reports_its_health()
+    {
+        using var unknown = await Http.GetAsync("/hosts/no-such-host");
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+        using var badId = await Http.GetAsync("/hosts/Bad_Host");
+        await AssertProblemAsync(badId, HttpStatusCode.BadRequest, "hostId");
+
+        var local = await Http.GetFromJsonAsync<JsonElement>("/hosts/local");
+        Assert.True(local.GetProperty("healthy").GetBoolean());
+    }
+
+    [DockerFact]
+    public async Task An_oversized_spec_is_413()
+    {
+        using var response = await PutAsync("too-big", "image: x\n# " + new string('x', 300 * 1024) + "\n", "application/yaml");
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [DockerFact]
     public async Task An_unknown_route_is_a_problem_not_an_empty_404()
     {
         using var response = await Http.GetAsync("/no/such/route");

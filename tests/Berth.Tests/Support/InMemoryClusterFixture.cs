@@ -40,6 +40,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 OrphanGracePeriod = TimeSpan.FromSeconds(1),
                 MemberCreateDeadline = TimeSpan.FromSeconds(30),
                 ClaimAuditInterval = TimeSpan.FromSeconds(1),
+                HostUnhealthyCooldown = TimeSpan.FromSeconds(1),
             }));
         });
         Cluster = builder.Build();

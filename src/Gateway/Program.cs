@@ -1,19 +1,39 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Berth.Configuration;
 using Berth.Gateway;
 using Berth.Gateway.Cluster;
 using Berth.Gateway.Endpoints;
 using Berth.Gateway.Problems;
 using Berth.Grains;
+
 using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+var databaseOptions = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
 builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewayOptions.Section));
 
 builder.UseOrleansClient(client =>
 {
-    client.UseLocalhostClustering(gatewayOptions.EffectiveSiloGatewayPorts, serviceId: gatewayOptions.ServiceId, clusterId: gatewayOptions.ClusterId);
+    if (databaseOptions.Provider == DatabaseProvider.Postgres)
+    {
+        // Silos register in PostgreSQL; the gateway finds every live one there.
+        client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = gatewayOptions.ClusterId;
+            o.ServiceId = gatewayOptions.ServiceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = databaseOptions.EffectiveConnectionString;
+        });
+    }
+    else
+    {
+        client.UseLocalhostClustering(gatewayOptions.EffectiveSiloGatewayPorts, serviceId: gatewayOptions.ServiceId, clusterId: gatewayOptions.ClusterId);
+    }
     client.UseConnectionRetryFilter<ConnectRetryFilter>();
     client.AddDashboard();
 });

@@ -1,12 +1,14 @@
 using Berth;
 using Berth.Configuration;
 using Berth.Silo;
+using Berth.Silo.Database;
 using Orleans.Dashboard;
 
 // Settings files live beside the binary; relative paths in them (workloads/) resolve against the working directory.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
 var berthOptions = builder.Configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
+var databaseOptions = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
 
 builder.Services.Configure<SiloOptions>(builder.Configuration.GetSection(SiloOptions.Section));
 builder.Services.AddBerthGrainServices(builder.Configuration);
@@ -14,13 +16,10 @@ builder.Services.AddHostedService<WorkloadDirectoryLoader>();
 
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(
-        siloPort: siloOptions.SiloPort,
-        gatewayPort: siloOptions.GatewayPort,
-        serviceId: siloOptions.ServiceId,
-        clusterId: berthOptions.ClusterId);
-    silo.AddMemoryGrainStorage(StorageNames.Berth);
+    silo.UseBerthDatabase(databaseOptions, siloOptions, berthOptions.ClusterId);
     silo.AddDashboard();
 });
 
-await builder.Build().RunAsync();
+var host = builder.Build();
+await SchemaInstaller.ApplyAsync(databaseOptions, host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Berth.Silo.Database"), CancellationToken.None);
+await host.RunAsync();

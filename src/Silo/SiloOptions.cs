@@ -9,6 +9,12 @@ public sealed class SiloOptions
     public int GatewayPort { get; set; } = 30000;
     public string ServiceId { get; set; } = "berth";
 
+    /// <summary>The address other silos and gateways reach this silo on (PostgreSQL clustering).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Listen on every interface instead of only the advertised address (in containers).</summary>
+    public bool ListenOnAnyAddress { get; set; }
+
     /// <summary>Directory of workload specs (*.yaml, *.yml, *.json) loaded at start-up; relative to the working directory.</summary>
     public string WorkloadsDirectory { get; set; } = "workloads";
 }

@@ -98,7 +98,10 @@ public sealed class WorkloadPoolGrain(
             }
             logger.LogInformation("Pool {Workload} configured at spec version {Version} (min {Min}, max {Max})", Workload, version, spec.Pool.MinSize, spec.Pool.MaxSize);
         }
-        await SaveAsync();
+        if (changed || RefillWanted() > 0)
+        {
+            await SaveAsync();
+        }
     }
 
     public async Task<PoolClaimTicket> Claim(string tenantId)
@@ -448,6 +451,11 @@ public sealed class WorkloadPoolGrain(
             return;
         }
         _lastAudit = now;
+        foreach (var hostId in runtimes.HostIds)
+        {
+            // A host grain reactivated elsewhere (its silo died) starts with no subscribers.
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
+        }
         foreach (var member in Members.Where(m => m.State is PoolMemberState.Claimed or PoolMemberState.Lost && now - m.StateSince > _options.ClaimAuditInterval))
         {
             _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).VerifyClaim(Workload, member.MemberId);

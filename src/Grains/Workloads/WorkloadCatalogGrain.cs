@@ -7,18 +7,39 @@ using Berth.Specs;
 
 namespace Berth.Workloads;
 
-/// <summary>The registry of workloads. On activation it re-configures every pool, which wakes them after a restart.</summary>
+/// <summary>
+/// The registry of workloads. On activation, and every minute through a reminder, it configures
+/// every pool: that wakes pools (and through them their hosts) after a restart or a silo loss,
+/// even when no claim arrives.
+/// </summary>
 public sealed class WorkloadCatalogGrain(
     [PersistentState("catalog", StorageNames.Berth)] IPersistentState<CatalogState> state,
     IContainerRuntimeProvider runtimes,
     ILogger<WorkloadCatalogGrain> logger,
-    TimeProvider clock) : Grain, IWorkloadCatalogGrain
+    TimeProvider clock) : Grain, IWorkloadCatalogGrain, IRemindable
 {
+    private const string WakePoolsReminder = "wake-pools";
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await this.RegisterOrUpdateReminder(WakePoolsReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await WakePoolsAsync();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => WakePoolsAsync();
+
+    private async Task WakePoolsAsync()
     {
         foreach (var record in state.State.Workloads.Values)
         {
-            await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Spec.Id).Configure(record.Spec, record.Version);
+            try
+            {
+                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Spec.Id).Configure(record.Spec, record.Version);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not wake the pool of {Workload}; the next reminder tries again", record.Spec.Id);
+            }
         }
     }
 

@@ -28,6 +28,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Berth);
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IContainerRuntimeProvider>(
                 new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = Runtime }));

@@ -1,0 +1,69 @@
+using System.Net;
+using Berth.Configuration;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace Berth.Silo;
+
+/// <summary>Wires clustering, grain storage and reminders for the configured database.</summary>
+public static class SiloStorageConfiguration
+{
+    private const string PostgresInvariant = "Npgsql";
+
+    /// <summary>Orleans' ADO.NET layer maps this invariant to Microsoft.Data.Sqlite's factory; "Microsoft.Data.Sqlite" is unknown to it.</summary>
+    private const string SqliteInvariant = "System.Data.SQLite";
+
+    public static ISiloBuilder UseBerthDatabase(this ISiloBuilder silo, DatabaseOptions database, SiloOptions siloOptions, string clusterId)
+    {
+        switch (database.Provider)
+        {
+            case DatabaseProvider.Postgres:
+                var connectionString = database.EffectiveConnectionString;
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = siloOptions.ServiceId;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(siloOptions.AdvertisedAddress), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = PostgresInvariant;
+                    o.ConnectionString = connectionString;
+                });
+                silo.AddAdoNetGrainStorage(StorageNames.Berth, o =>
+                {
+                    o.Invariant = PostgresInvariant;
+                    o.ConnectionString = connectionString;
+                });
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = PostgresInvariant;
+                    o.ConnectionString = connectionString;
+                });
+                break;
+            case DatabaseProvider.Sqlite:
+                silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: clusterId);
+                silo.AddAdoNetGrainStorage(StorageNames.Berth, o =>
+                {
+                    o.Invariant = SqliteInvariant;
+                    o.ConnectionString = database.EffectiveConnectionString;
+                });
+                // There is no SQLite reminder provider; a single node re-creates its reminders at start-up.
+                silo.UseInMemoryReminderService();
+                break;
+            default:
+                silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: clusterId);
+                silo.AddMemoryGrainStorage(StorageNames.Berth);
+                silo.UseInMemoryReminderService();
+                break;
+        }
+        if (database.Provider != DatabaseProvider.Memory)
+        {
+            // Orleans' own binary format, driven by the [Id]s on the state classes: compact and
+            // version tolerant, unlike the default JSON of the ADO.NET provider.
+            silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.Berth).Configure<IServiceProvider>((o, services) =>
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
+        }
+        return silo;
+    }
+}

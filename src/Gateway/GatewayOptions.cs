@@ -15,6 +15,16 @@ public sealed class GatewayOptions
     /// <summary>How long the gateway keeps trying to reach a silo at start-up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long one grain call may take before the gateway retries it. Short, so that a request
+    /// caught on a silo that died is retried on a live one quickly; every call is idempotent, and
+    /// a slow cold claim answered by a retry still returns the one container being made.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Total time the gateway keeps retrying one request before answering 503.</summary>
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>Largest accepted workload spec body.</summary>
     public long MaxSpecBytes { get; set; } = 256 * 1024;
 }

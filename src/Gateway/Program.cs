@@ -35,6 +35,7 @@ builder.UseOrleansClient(client =>
         client.UseLocalhostClustering(gatewayOptions.EffectiveSiloGatewayPorts, serviceId: gatewayOptions.ServiceId, clusterId: gatewayOptions.ClusterId);
     }
     client.UseConnectionRetryFilter<ConnectRetryFilter>();
+    client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = gatewayOptions.CallTimeout);
     client.AddDashboard();
 });
 

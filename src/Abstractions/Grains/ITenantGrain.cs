@@ -7,9 +7,9 @@ public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Idempotent: claiming a workload the tenant already holds returns the same container. A cold
-    /// claim waits for its container to be healthy, which may take up to the creation deadline.
+    /// claim waits for its container to be healthy; a caller that times out first simply calls
+    /// again and gets the same container once it is ready.
     /// </summary>
-    [ResponseTimeout("00:02:45")]
     Task<TenantClaimView> Claim(string workload);
 
     /// <summary>Destroys the tenant's container of <paramref name="workload"/> (or its only one when null).</summary>

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace Berth.Gateway.Cluster;
 
@@ -12,13 +14,15 @@ public sealed class GrainCallRetry
 {
     private readonly ResiliencePipeline _pipeline;
 
-    public GrainCallRetry(ILogger<GrainCallRetry> logger)
+    public GrainCallRetry(IOptions<GatewayOptions> options, ILogger<GrainCallRetry> logger)
     {
         _pipeline = new ResiliencePipelineBuilder()
+            // The whole budget, retries included; then the caller answers 503.
+            .AddTimeout(options.Value.RetryBudget)
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<OrleansException>(IsTransient),
-                MaxRetryAttempts = 6,
+                ShouldHandle = new PredicateBuilder().Handle<OrleansException>(IsTransient).Handle<TimeoutException>(),
+                MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
@@ -36,9 +40,22 @@ public sealed class GrainCallRetry
     private static bool IsTransient(OrleansException ex) => ex is SiloUnavailableException or OrleansMessageRejectionException
         || ex.GetType().Name is "ConnectionFailedException" or "GatewayTooBusyException" or "ClientNotAvailableException";
 
-    public Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) =>
-        _pipeline.ExecuteAsync(async _ => await call(), cancellationToken).AsTask();
+    public async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _pipeline.ExecuteAsync(async _ => await call(), cancellationToken);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TimeoutException("the cluster did not complete the request within the retry budget", ex);
+        }
+    }
 
     public Task Run(Func<Task> call, CancellationToken cancellationToken = default) =>
-        _pipeline.ExecuteAsync(async _ => await call(), cancellationToken).AsTask();
+        Run(async () =>
+        {
+            await call();
+            return true;
+        }, cancellationToken);
 }

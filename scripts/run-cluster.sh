@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A production-shaped Berth on one machine: PostgreSQL (membership, grain state, reminders),
+# three silo processes and the HTTP gateway, all on loopback.
+#   bash scripts/run-cluster.sh start     # prints the pids and the gateway URL, returns
+#   bash scripts/run-cluster.sh status
+#   bash scripts/run-cluster.sh stop      # stops what start started (by pid)
+# Settings: BERTH_SILOS (3), BERTH_HTTP_PORT (5080), BERTH_PG_* (see ensure-postgres.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATE_DIR="${BERTH_STATE_DIR:-$PWD/.berth/cluster}"
+SILOS="${BERTH_SILOS:-3}"
+HTTP_PORT="${BERTH_HTTP_PORT:-5080}"
+export Database__Provider=Postgres
+export Database__ConnectionString="Host=127.0.0.1;Port=5432;Username=${BERTH_PG_USER:-berth};Password=${BERTH_PG_PASSWORD:-berth-dev-only};Database=${BERTH_PG_DB:-berth}"
+export Berth__ClusterId="${BERTH_CLUSTER_ID:-berth-cluster}"
+export Gateway__ClusterId="$Berth__ClusterId"
+mkdir -p "$STATE_DIR"
+
+start() {
+  if [ -f "$STATE_DIR/pids" ]; then
+    echo "run-cluster: already started (pids in $STATE_DIR/pids); stop it first" >&2
+    exit 1
+  fi
+  BERTH_STATE_DIR=/tmp/berth bash scripts/ensure-docker.sh
+  bash scripts/ensure-test-image.sh
+  bash scripts/ensure-postgres.sh
+  dotnet build Orleans.sln -c Release -nologo -v quiet
+  for i in $(seq 1 "$SILOS"); do
+    Silo__SiloPort=$((11110 + i)) Silo__GatewayPort=$((30000 + i)) \
+      setsid dotnet src/Silo/bin/Release/net10.0/Berth.Silo.dll >"$STATE_DIR/silo$i.log" 2>&1 < /dev/null &
+    echo "silo$i $!" >> "$STATE_DIR/pids"
+  done
+  setsid dotnet src/Gateway/bin/Release/net10.0/Berth.Gateway.dll --urls "http://127.0.0.1:$HTTP_PORT" \
+    >"$STATE_DIR/gateway.log" 2>&1 < /dev/null &
+  echo "gateway $!" >> "$STATE_DIR/pids"
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break
+    sleep 1
+  done
+  status
+  echo "run-cluster: gateway on http://127.0.0.1:$HTTP_PORT (logs in $STATE_DIR)"
+}
+
+status() {
+  [ -f "$STATE_DIR/pids" ] || { echo "run-cluster: not started"; return 0; }
+  while read -r name pid; do
+    if kill -0 "$pid" 2>/dev/null; then echo "$name pid $pid running"; else echo "$name pid $pid stopped"; fi
+  done < "$STATE_DIR/pids"
+}
+
+stop() {
+  [ -f "$STATE_DIR/pids" ] || { echo "run-cluster: not started"; return 0; }
+  # SIGTERM: each silo leaves the cluster gracefully and hands its grains over.
+  while read -r name pid; do
+    kill "$pid" 2>/dev/null && echo "run-cluster: stopping $name ($pid)" || true
+  done < "$STATE_DIR/pids"
+  while read -r _ pid; do
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  done < "$STATE_DIR/pids"
+  rm -f "$STATE_DIR/pids"
+}
+
+case "${1:-}" in
+  start) start ;;
+  status) status ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|status|stop" >&2; exit 2 ;;
+esac

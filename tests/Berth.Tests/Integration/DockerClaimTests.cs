@@ -157,4 +157,54 @@ public sealed class DockerClaimTests(BerthClusterFixture berth)
             ids => !ids.Contains(victim.ContainerId!) && ids.Count == 2, "the killed container to be removed from Docker");
         Assert.Contains(berth.SiloOutput, line => line.Contains(victim.MemberId) && line.Contains("replaced"));
     }
+
+    [DockerFact]
+    public async Task A_labelled_container_created_behind_berths_back_is_removed()
+    {
+        var workload = Workloads.NewId("orphan");
+        await RegisterAsync(workload, Workloads.Sleeper(workload, min: 1, max: 2));
+        await Api.WaitForIdleAsync(workload, 1);
+
+        var orphan = await berth.Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = DockerRequirement.TestImage,
+            Cmd = ["sleep", "3600"],
+            Labels = new Dictionary<string, string>
+            {
+                ["berth.managed"] = "true",
+                ["berth.cluster"] = berth.ClusterId,
+                ["berth.host"] = "local",
+                ["berth.workload"] = workload,
+                ["berth.member"] = "planted-by-test",
+            },
+        });
+        await berth.Docker.Containers.StartContainerAsync(orphan.ID, new ContainerStartParameters());
+
+        await Eventually.Until(async () => (await berth.ListContainersAsync(workload)).Select(c => c.ID).ToList(),
+            ids => !ids.Contains(orphan.ID), "the orphan to be removed");
+        Assert.Contains(berth.SiloOutput, line => line.Contains(orphan.ID) && line.Contains("orphan"));
+        var pool = await Api.WaitForIdleAsync(workload, 1);
+        Assert.Single(pool.Members);
+    }
+
+    [DockerFact]
+    public async Task A_claimed_container_removed_behind_berths_back_turns_the_claim_lost_and_the_next_claim_works()
+    {
+        var workload = Workloads.NewId("vanish");
+        await RegisterAsync(workload, Workloads.Sleeper(workload, min: 1, max: 3));
+        await Api.WaitForIdleAsync(workload, 1);
+        var tenant = $"t-{workload}";
+        var claim = await Api.ClaimOkAsync(tenant, workload);
+
+        await berth.Docker.Containers.RemoveContainerAsync(claim.ContainerId, new ContainerRemoveParameters { Force = true });
+
+        var status = await Eventually.Until(() => Api.StatusAsync(tenant), s => s.Claims[0].State == TenantClaimState.Lost, "the claim to turn Lost");
+        Assert.Contains(claim.ContainerId!, status.Claims[0].Error);
+        Assert.Contains(berth.SiloOutput, line => line.Contains(claim.ContainerId!) && line.Contains("lost"));
+
+        var fresh = await Api.ClaimOkAsync(tenant, workload);
+        Assert.Equal(TenantClaimState.Claimed, fresh.State);
+        Assert.NotEqual(claim.ContainerId, fresh.ContainerId);
+        Assert.True((await berth.Docker.Containers.InspectContainerAsync(fresh.ContainerId)).State.Running);
+    }
 }

@@ -1,11 +1,17 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Berth.Tests.Support;
 
 /// <summary>A silo or gateway running as its own process; its output is kept for failure messages.</summary>
-public sealed class BerthProcess : IDisposable
+public sealed partial class BerthProcess : IDisposable
 {
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly StreamWriter _log;
@@ -48,6 +54,29 @@ public sealed class BerthProcess : IDisposable
         _output.Enqueue(line);
         while (_output.Count > 5000) _output.TryDequeue(out _);
         lock (_log) _log.WriteLine(line);
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM, then waits: the process shuts down gracefully.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        SendSignal(_process.Id, SigTerm);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ public sealed class SiloOptions
     public int GatewayPort { get; set; } = 30000;
     public string ServiceId { get; set; } = "berth";
 
-    /// <summary>The address other silos and gateways reach this silo on (PostgreSQL clustering).</summary>
+    /// <summary>The address other silos and gateways reach this silo on (PostgreSQL clustering); "auto" picks this host's IPv4 address.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>Listen on every interface instead of only the advertised address (in containers).</summary>

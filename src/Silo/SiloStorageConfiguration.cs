@@ -24,7 +24,7 @@ public static class SiloStorageConfiguration
                     o.ClusterId = clusterId;
                     o.ServiceId = siloOptions.ServiceId;
                 });
-                silo.ConfigureEndpoints(IPAddress.Parse(siloOptions.AdvertisedAddress), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
+                silo.ConfigureEndpoints(AdvertisedAddress(siloOptions), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
                 silo.UseAdoNetClustering(o =>
                 {
                     o.Invariant = PostgresInvariant;
@@ -66,4 +66,10 @@ public static class SiloStorageConfiguration
         }
         return silo;
     }
+
+    /// <summary>An explicit address, or "auto": this host's first IPv4 address (e.g. in a container).</summary>
+    private static IPAddress AdvertisedAddress(SiloOptions options) =>
+        options.AdvertisedAddress.Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            : IPAddress.Parse(options.AdvertisedAddress);
 }

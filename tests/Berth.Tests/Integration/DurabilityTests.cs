@@ -173,8 +173,13 @@ public sealed class DurabilityTests(ITestOutputHelper output)
         await Eventually.Until(async () => await MembershipStatusesAsync(berth), s => s.Count(x => x == 6) == 1 && s.Count(x => x == 3) == 2,
             "the membership table to show one dead and two active silos", TimeSpan.FromSeconds(90));
 
+        var before = latencies.Where(l => l.At < killedAt).ToList();
         var after = latencies.Where(l => l.At >= killedAt).ToList();
-        output.WriteLine($"grants {granted.Count}, refusals {refusals.Count}; after the kill: {after.Count} claims, slowest {after.Select(l => l.Ms).DefaultIfEmpty().Max():0} ms, p50 {Percentile(after.Select(l => l.Ms), 0.5):0} ms");
+        output.WriteLine($"grants {granted.Count}, refusals {refusals.Count}");
+        output.WriteLine($"before the kill: {before.Count} claims, p50 {Percentile(before.Select(l => l.Ms), 0.5):0} ms, slowest {before.Select(l => l.Ms).DefaultIfEmpty().Max():0} ms");
+        output.WriteLine($"after the kill: {after.Count} claims, p50 {Percentile(after.Select(l => l.Ms), 0.5):0} ms, slowest {after.Select(l => l.Ms).DefaultIfEmpty().Max():0} ms");
+        var firstAfter = after.Where(l => l.Ok).OrderBy(l => l.At).FirstOrDefault();
+        output.WriteLine($"first successful claim completed {(firstAfter.At - killedAt).TotalMilliseconds:0} ms after the kill");
         foreach (var refusal in refusals.Take(5)) output.WriteLine($"refusal: {refusal}");
     }
 

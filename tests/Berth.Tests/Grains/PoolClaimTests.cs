@@ -230,6 +230,24 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Idle_members_above_min_size_are_evicted_after_idle_timeout()
+    {
+        var id = NewWorkloadId("evict");
+        string Spec(int min) => $"id: {id}\nimage: {InMemoryClusterFixture.Image}\npool:\n  min_size: {min}\n  max_size: 5\n  idle_timeout: 1s\n";
+        var catalog = _client.GetGrain<IWorkloadCatalogGrain>(0);
+        await catalog.Upsert(WorkloadSpecParser.ParseYaml(Spec(3)));
+        var full = await WaitForIdle(id, 3);
+
+        // Shrinking min_size leaves two idle members above it; they go once idle longer than idle_timeout.
+        await catalog.Upsert(WorkloadSpecParser.ParseYaml(Spec(1)));
+
+        var after = await WaitForIdle(id, 1);
+        Assert.Single(after.Members);
+        Assert.Contains(full.Members, m => m.MemberId == after.Members[0].MemberId);
+        Assert.Single(ContainersOf(id));
+    }
+
+    [Fact]
     public async Task A_labelled_container_no_member_owns_is_removed()
     {
         var workload = await RegisterAsync("orphan", min: 1, max: 2);

@@ -144,6 +144,20 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         }
     }
 
+    public async Task StopAsync(string containerId, CancellationToken cancellationToken) =>
+        await client.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+
+    public async Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
+    {
+        var response = await client.Containers.GetArchiveFromContainerAsync(
+            containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken);
+        return response.Stream;
+    }
+
+    public Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken) =>
+        client.Containers.ExtractArchiveToContainerAsync(
+            containerId, new ContainerPathStatParameters { Path = path, AllowOverwriteDirWithFile = false }, tar, cancellationToken);
+
     /// <summary><c>docker ps</c> shows health in the status text: "Up 3 seconds (healthy)".</summary>
     private static string? HealthFromStatus(string? status) => status switch
     {

@@ -20,6 +20,18 @@ public interface IContainerRuntime
     Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
 
     Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken);
+
+    /// <summary>Stops a container, keeping it and its volumes (e.g. while its state cannot be saved yet).</summary>
+    Task StopAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A tar of <paramref name="path"/> as Docker's archive API returns it: entries are rooted at
+    /// the path's last component (<c>/data</c> → <c>data/…</c>). Works for remote engines too.
+    /// </summary>
+    Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken);
+
+    /// <summary>Extracts a tar into the directory <paramref name="path"/> of the container.</summary>
+    Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken);
 }
 
 /// <summary>The engine does not have the image (no pulls happen: images are provisioned by the operator).</summary>

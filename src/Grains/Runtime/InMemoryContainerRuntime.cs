@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Formats.Tar;
 using Berth.Contracts;
 
 namespace Berth.Runtime;
@@ -132,8 +133,54 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         lock (_images) return Task.FromResult(_images.Contains(image));
     }
 
+    public Task StopAsync(string containerId, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        if (_containers.TryGetValue(containerId, out var c)) c.State = "exited";
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        var c = _containers.TryGetValue(containerId, out var found) ? found : throw new InvalidOperationException($"no container {containerId}");
+        var root = path.TrimEnd('/');
+        var name = Path.GetFileName(root);
+        var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name + "/"));
+            foreach (var (file, content) in c.Files.Where(f => f.Key.StartsWith(root + "/", StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name + file[root.Length..]) { DataStream = new MemoryStream(content) });
+            }
+        }
+        output.Position = 0;
+        return Task.FromResult<Stream>(output);
+    }
+
+    public Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        var c = _containers.TryGetValue(containerId, out var found) ? found : throw new InvalidOperationException($"no container {containerId}");
+        using var reader = new TarReader(tar, leaveOpen: true);
+        while (reader.GetNextEntry(copyData: true) is { } entry)
+        {
+            if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && entry.DataStream is { } data)
+            {
+                using var buffer = new MemoryStream();
+                data.CopyTo(buffer);
+                c.Files[$"{path.TrimEnd('/')}/{entry.Name.TrimStart('.', '/')}"] = buffer.ToArray();
+            }
+        }
+        return Task.CompletedTask;
+    }
+
     public sealed class FakeContainer(string id, ContainerCreateSpec spec, ContainerEndpoint[] endpoints)
     {
+        /// <summary>The container's files by absolute path, for the archive API.</summary>
+        public ConcurrentDictionary<string, byte[]> Files { get; } = new(StringComparer.Ordinal);
+
         public string Id { get; } = id;
         public ContainerCreateSpec Spec { get; } = spec;
         public ContainerEndpoint[] Endpoints { get; } = endpoints;

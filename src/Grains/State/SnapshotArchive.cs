@@ -1,0 +1,160 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using Berth.Errors;
+
+namespace Berth.State;
+
+/// <summary>
+/// Turns the tar Docker returns for a state directory into a snapshot, and checks snapshots
+/// before they are restored. A snapshot's entries are relative to the state directory. Only
+/// directories, regular files and links that stay inside it are allowed: an entry that would
+/// escape (<c>..</c>, an absolute path, or a link pointing out) is refused, on save and on restore.
+/// </summary>
+public static class SnapshotArchive
+{
+    /// <summary>Writes the snapshot of <paramref name="dockerTar"/> to <paramref name="output"/> and returns its digest.</summary>
+    /// <param name="rootName">The first path component Docker put on every entry (the state directory's name).</param>
+    public static async Task<SnapshotDigest> NormalizeAsync(Stream dockerTar, string rootName, long maxBytes, Stream output, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var hashing = new HashingStream(output, hash);
+        long contentBytes = 0;
+        var entries = 0;
+        await using (var reader = new TarReader(dockerTar, leaveOpen: true))
+        await using (var writer = new TarWriter(hashing, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            {
+                var relative = StripRoot(entry.Name, rootName);
+                if (relative is null)
+                {
+                    continue; // The state directory itself.
+                }
+                Check(entry, relative);
+                contentBytes += entry.Length;
+                if (contentBytes > maxBytes)
+                {
+                    throw new BerthException(BerthErrorKind.Unprocessable,
+                        $"the state is larger than the workload's snapshot limit of {maxBytes} bytes", "sync.max_size");
+                }
+                entries++;
+                await writer.WriteEntryAsync(Copy(entry, relative), cancellationToken);
+            }
+        }
+        await hashing.FlushAsync(cancellationToken);
+        return new SnapshotDigest(Convert.ToHexStringLower(hash.GetHashAndReset()), hashing.BytesWritten, contentBytes, entries);
+    }
+
+    /// <summary>Reads a whole snapshot, checking every entry, and returns its digest; throws on the first bad entry.</summary>
+    public static async Task<SnapshotDigest> VerifyAsync(Stream snapshot, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var hashing = new HashingReadStream(snapshot, hash);
+        long contentBytes = 0;
+        var entries = 0;
+        await using (var reader = new TarReader(hashing, leaveOpen: true))
+        {
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            {
+                Check(entry, entry.Name);
+                contentBytes += entry.Length;
+                if (contentBytes > maxBytes)
+                {
+                    throw new BerthException(BerthErrorKind.Unprocessable, $"the snapshot is larger than the limit of {maxBytes} bytes", "sync.max_size");
+                }
+                entries++;
+                if (entry.DataStream is { } data) await data.CopyToAsync(Stream.Null, cancellationToken);
+            }
+        }
+        // Drain the end-of-archive padding so that the digest covers every byte.
+        await hashing.CopyToAsync(Stream.Null, cancellationToken);
+        return new SnapshotDigest(Convert.ToHexStringLower(hash.GetHashAndReset()), hashing.BytesRead, contentBytes, entries);
+    }
+
+    private static string? StripRoot(string name, string rootName)
+    {
+        var trimmed = name.TrimEnd('/');
+        if (trimmed == rootName) return null;
+        if (!trimmed.StartsWith(rootName + "/", StringComparison.Ordinal))
+        {
+            throw Unsafe(name, "is outside the state directory");
+        }
+        return trimmed[(rootName.Length + 1)..];
+    }
+
+    private static void Check(TarEntry entry, string relative)
+    {
+        if (!IsInside(relative))
+        {
+            throw Unsafe(entry.Name, "escapes the state directory");
+        }
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+            case TarEntryType.RegularFile:
+            case TarEntryType.V7RegularFile:
+                return;
+            case TarEntryType.SymbolicLink:
+                // Resolved from the link's own directory, the target must stay inside.
+                var linkDirectory = Path.GetDirectoryName(relative.TrimEnd('/'))?.Replace('\\', '/') ?? "";
+                if (entry.LinkName.StartsWith('/') || !IsInside(linkDirectory.Length == 0 ? entry.LinkName : $"{linkDirectory}/{entry.LinkName}"))
+                {
+                    throw Unsafe(entry.Name, $"links to '{entry.LinkName}', outside the state directory");
+                }
+                return;
+            case TarEntryType.HardLink:
+                if (entry.LinkName.StartsWith('/') || !IsInside(entry.LinkName))
+                {
+                    throw Unsafe(entry.Name, $"links to '{entry.LinkName}', outside the state directory");
+                }
+                return;
+            default:
+                throw Unsafe(entry.Name, $"is a {entry.EntryType}; only files, directories and links are kept");
+        }
+    }
+
+    /// <summary>True when a relative path, resolved segment by segment, never climbs above its root.</summary>
+    private static bool IsInside(string relative)
+    {
+        if (relative.Length == 0) return true;
+        if (relative.StartsWith('/') || relative.Contains('\0')) return false;
+        var depth = 0;
+        foreach (var segment in relative.Split('/'))
+        {
+            if (segment is "" or ".") continue;
+            depth += segment == ".." ? -1 : 1;
+            if (depth < 0) return false;
+        }
+        return true;
+    }
+
+    private static BerthException Unsafe(string name, string why) =>
+        new(BerthErrorKind.Unprocessable, $"unsafe tar entry '{name}': {why}", "state");
+
+    private static PaxTarEntry Copy(TarEntry entry, string relative)
+    {
+        var name = entry.EntryType == TarEntryType.Directory ? relative + "/" : relative;
+        var type = entry.EntryType == TarEntryType.V7RegularFile ? TarEntryType.RegularFile : entry.EntryType;
+        var copy = new PaxTarEntry(type, name)
+        {
+            DataStream = entry.DataStream,
+            Mode = entry.Mode,
+            Uid = entry.Uid,
+            Gid = entry.Gid,
+            ModificationTime = entry.ModificationTime,
+        };
+        if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+        {
+            copy.LinkName = entry.LinkName;
+        }
+        return copy;
+    }
+}
+
+/// <summary>What a snapshot is: its SHA-256 over the stored bytes, its stored size, its content size and entry count.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SnapshotDigest(
+    [property: Id(0)] string Sha256,
+    [property: Id(1)] long StoredBytes,
+    [property: Id(2)] long ContentBytes,
+    [property: Id(3)] int Entries);

@@ -137,7 +137,6 @@ public static class SnapshotArchive
         var type = entry.EntryType == TarEntryType.V7RegularFile ? TarEntryType.RegularFile : entry.EntryType;
         var copy = new PaxTarEntry(type, name)
         {
-            DataStream = entry.DataStream,
             Mode = entry.Mode,
             Uid = entry.Uid,
             Gid = entry.Gid,
@@ -146,6 +145,10 @@ public static class SnapshotArchive
         if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
         {
             copy.LinkName = entry.LinkName;
+        }
+        else if (type == TarEntryType.RegularFile)
+        {
+            copy.DataStream = entry.DataStream;
         }
         return copy;
     }

@@ -1,5 +1,6 @@
 using Berth.Configuration;
 using Berth.Runtime;
+using Berth.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +15,11 @@ public static class BerthSiloBuilderExtensions
         services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IContainerRuntimeProvider, DockerRuntimeProvider>();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, FilesystemSnapshotSink>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, PostgresSnapshotSink>());
+        services.TryAddSingleton<SnapshotSinks>();
+        services.TryAddSingleton<SnapshotTransfer>();
         return services;
     }
 }

@@ -25,6 +25,20 @@ public interface IAgentHostGrain : IGrainWithStringKey
 
     Task<bool> HasImage(string image);
 
+    /// <summary>Stops a container and keeps it (and its state volume) for a later retry.</summary>
+    Task StopContainer(string containerId);
+
+    /// <summary>
+    /// Snapshots a container's state directory into a sink and verifies what the sink stored
+    /// (checksum) before answering: only then may the container be destroyed.
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
+    Task<SnapshotDigest> SaveSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, long maxBytes);
+
+    /// <summary>Checks a snapshot (checksum, path safety) completely before writing any of it into the container.</summary>
+    [ResponseTimeout("00:10:00")]
+    Task RestoreSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, SnapshotDigest expected, long maxBytes);
+
     Task<HostView> GetView();
 
     /// <summary>Activates the grain so that its periodic sweep runs and reports to this workload's pool.</summary>

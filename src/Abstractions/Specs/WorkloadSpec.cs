@@ -76,6 +76,10 @@ public sealed record SyncSpec
     [Id(0)] public string Sink { get; init; } = "filesystem";
     [Id(1)] public SyncMapping[] Mappings { get; init; } = [];
     [Id(2)] public SyncPolicy Policy { get; init; } = new();
+    /// <summary>The largest state a snapshot may hold; a larger state is refused with a clear error.</summary>
+    [Id(3)] public long MaxBytes { get; init; } = DefaultMaxBytes;
+
+    public const long DefaultMaxBytes = 1L << 30;
 }
 
 [GenerateSerializer, Immutable]

@@ -368,8 +368,13 @@ public static partial class WorkloadSpecParser
                 };
                 p.RejectUnknown();
             }
+            var maxBytes = SyncSpec.DefaultMaxBytes;
+            if (fields.Take("max_size") is { } maxNode && ScalarText(maxNode) is { } maxText)
+            {
+                if (!ByteSizeParser.TryParse(maxText, out maxBytes) || maxBytes < 1024) Error(maxNode.Path, "must be a size of at least 1k, such as 50m or 1g");
+            }
             fields.RejectUnknown();
-            return new SyncSpec { Sink = sink, Mappings = [.. mappings], Policy = policy };
+            return new SyncSpec { Sink = sink, Mappings = [.. mappings], Policy = policy, MaxBytes = maxBytes };
         }
 
         internal string? ScalarText(SpecNode node)

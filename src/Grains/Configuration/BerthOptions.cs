@@ -44,6 +44,9 @@ public sealed class BerthOptions
     /// <summary>Process limit per container when hardening defaults apply.</summary>
     public long DefaultPidsLimit { get; set; } = 256;
 
+    /// <summary>Where tenant state snapshots go, and how many are kept.</summary>
+    public SnapshotOptions Snapshots { get; set; } = new();
+
     public IReadOnlyList<DockerHostOptions> EffectiveHosts => Hosts.Count > 0 ? Hosts : [new DockerHostOptions()];
 }
 
@@ -56,4 +59,19 @@ public sealed class DockerHostOptions
 
     /// <summary>The host address that container ports are published on.</summary>
     public string PublishAddress { get; set; } = "127.0.0.1";
+}
+
+public sealed class SnapshotOptions
+{
+    /// <summary>Snapshots kept per tenant and workload; older ones are deleted once a newer one is verified.</summary>
+    public int Keep { get; set; } = 3;
+
+    /// <summary>Directory of the filesystem sink, relative to the working directory.</summary>
+    public string FilesystemRoot { get; set; } = ".berth/snapshots";
+
+    /// <summary>The postgres sink's database; empty uses the cluster's own (Database:Provider=Postgres).</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>Where a host stages a snapshot between Docker and the sink (never in memory).</summary>
+    public string StagingDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "berth-staging");
 }

@@ -3,6 +3,7 @@ using Berth.Contracts;
 using Berth.Errors;
 using Berth.Grains;
 using Berth.Runtime;
+using Berth.State;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Hosts;
@@ -29,8 +30,11 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private DateTimeOffset? _lastSweep;
     private string? _lastError;
 
-    public AgentHostGrain(IContainerRuntimeProvider runtimes, IOptions<BerthOptions> options, ILogger<AgentHostGrain> logger)
+    private readonly SnapshotTransfer _snapshots;
+
+    public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IOptions<BerthOptions> options, ILogger<AgentHostGrain> logger)
     {
+        _snapshots = snapshots;
         _options = options.Value;
         var hostId = this.GetPrimaryKeyString();
         // An id no configuration names gets NotFound from every call, not a failed activation.
@@ -205,6 +209,46 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         catch (Exception ex)
         {
             throw BerthException.Unavailable($"host '{HostId}' did not answer: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    public async Task StopContainer(string containerId)
+    {
+        try
+        {
+            await Runtime.StopAsync(containerId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not BerthException)
+        {
+            throw BerthException.Unavailable($"Docker host '{HostId}' could not stop container {containerId}: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    public async Task<SnapshotDigest> SaveSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, long maxBytes)
+    {
+        try
+        {
+            var digest = await _snapshots.SaveAsync(Runtime, containerId, stateTarget, key, sink, maxBytes, CancellationToken.None);
+            _logger.LogInformation("Saved snapshot {Snapshot} of container {ContainerId} to {Sink}: {Bytes} bytes, sha256 {Sha256}",
+                key, containerId, sink, digest.StoredBytes, digest.Sha256);
+            return digest;
+        }
+        catch (Exception ex) when (ex is not BerthException)
+        {
+            throw BerthException.Unavailable($"saving the state of container {containerId} to '{sink}' failed: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    public async Task RestoreSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, SnapshotDigest expected, long maxBytes)
+    {
+        try
+        {
+            await _snapshots.RestoreAsync(Runtime, containerId, stateTarget, key, sink, expected, maxBytes, CancellationToken.None);
+            _logger.LogInformation("Restored snapshot {Snapshot} from {Sink} into container {ContainerId}", key, sink, containerId);
+        }
+        catch (Exception ex) when (ex is not BerthException)
+        {
+            throw BerthException.Unavailable($"restoring snapshot {key} from '{sink}' into container {containerId} failed: {ex.Message}", _options.RetryAfterSeconds);
         }
     }
 

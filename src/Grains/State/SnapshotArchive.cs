@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
+using Berth.Contracts;
 using Berth.Errors;
 
 namespace Berth.State;
@@ -153,11 +154,3 @@ public static class SnapshotArchive
         return copy;
     }
 }
-
-/// <summary>What a snapshot is: its SHA-256 over the stored bytes, its stored size, its content size and entry count.</summary>
-[GenerateSerializer, Immutable]
-public sealed record SnapshotDigest(
-    [property: Id(0)] string Sha256,
-    [property: Id(1)] long StoredBytes,
-    [property: Id(2)] long ContentBytes,
-    [property: Id(3)] int Entries);

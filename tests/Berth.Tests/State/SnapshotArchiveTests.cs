@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
+using Berth.Contracts;
 using Berth.Errors;
 using Berth.State;
 

@@ -1,0 +1,76 @@
+using Berth.Contracts;
+using Berth.Configuration;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Berth.State;
+
+/// <summary>
+/// Snapshots in the cluster's own PostgreSQL database (table <c>berth_snapshots</c>), for
+/// clusters without object storage. A snapshot is one row written in one statement.
+/// </summary>
+public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOptions<DatabaseOptions> database) : ISnapshotSink
+{
+    public string Name => "postgres";
+
+    private string ConnectionString =>
+        options.Value.Snapshots.PostgresConnectionString is { Length: > 0 } own
+            ? own
+            : database.Value.Provider == DatabaseProvider.Postgres
+                ? database.Value.EffectiveConnectionString
+                : throw new InvalidOperationException(
+                    "the postgres snapshot sink needs Database:Provider=Postgres or Berth:Snapshots:PostgresConnectionString");
+
+    public async Task WriteAsync(SnapshotKey key, Stream content, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO berth_snapshots (tenant_id, workload, snapshot_id, content)
+            VALUES (@tenant, @workload, @snapshot, @content)
+            ON CONFLICT (tenant_id, workload, snapshot_id) DO UPDATE SET content = EXCLUDED.content, created_at = now()
+            """, connection);
+        command.Parameters.AddWithValue("tenant", key.TenantId);
+        command.Parameters.AddWithValue("workload", key.Workload);
+        command.Parameters.AddWithValue("snapshot", key.SnapshotId);
+        command.Parameters.Add(new NpgsqlParameter("content", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = content });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<Stream> OpenReadAsync(SnapshotKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT content FROM berth_snapshots WHERE tenant_id = @tenant AND workload = @workload AND snapshot_id = @snapshot", connection);
+        command.Parameters.AddWithValue("tenant", key.TenantId);
+        command.Parameters.AddWithValue("workload", key.Workload);
+        command.Parameters.AddWithValue("snapshot", key.SnapshotId);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new FileNotFoundException($"snapshot {key} is not in the postgres sink");
+        }
+        // Copied out so that the connection can close; the caller verifies it before use anyway.
+        var buffer = new MemoryStream();
+        await using (var stream = await reader.GetStreamAsync(0, cancellationToken))
+        {
+            await stream.CopyToAsync(buffer, cancellationToken);
+        }
+        buffer.Position = 0;
+        return buffer;
+    }
+
+    public async Task DeleteAsync(SnapshotKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "DELETE FROM berth_snapshots WHERE tenant_id = @tenant AND workload = @workload AND snapshot_id = @snapshot", connection);
+        command.Parameters.AddWithValue("tenant", key.TenantId);
+        command.Parameters.AddWithValue("workload", key.Workload);
+        command.Parameters.AddWithValue("snapshot", key.SnapshotId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

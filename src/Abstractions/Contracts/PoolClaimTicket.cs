@@ -13,4 +13,6 @@ public sealed record PoolClaimTicket(
     [property: Id(1)] string HostId,
     [property: Id(2)] ClaimSource Source,
     [property: Id(3)] RunningContainer? Container,
-    [property: Id(4)] MemberCreateRequest? CreateRequest);
+    [property: Id(4)] MemberCreateRequest? CreateRequest,
+    /// <summary>The workload's spec: where its state lives and how it is synced.</summary>
+    [property: Id(5)] WorkloadSpec Spec);

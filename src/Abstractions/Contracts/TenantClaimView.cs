@@ -15,4 +15,7 @@ public sealed record TenantClaimView
     [Id(8)] public ClaimSource? Source { get; init; }
     [Id(9)] public DateTimeOffset StateSince { get; init; }
     [Id(10)] public string? Error { get; init; }
+    /// <summary>When the newest verified snapshot of this tenant's state was taken (restored on the next claim).</summary>
+    [Id(11)] public DateTimeOffset? LastSnapshotAt { get; init; }
+    [Id(12)] public long? LastSnapshotBytes { get; init; }
 }

@@ -233,6 +233,10 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
                 key, containerId, sink, digest.StoredBytes, digest.Sha256);
             return digest;
         }
+        catch (ContainerNotFoundException)
+        {
+            throw BerthException.NotFound($"container {containerId} no longer exists on Docker host '{HostId}'; its state cannot be saved");
+        }
         catch (Exception ex) when (ex is not BerthException)
         {
             throw BerthException.Unavailable($"saving the state of container {containerId} to '{sink}' failed: {ex.Message}", _options.RetryAfterSeconds);

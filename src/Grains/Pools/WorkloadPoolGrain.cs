@@ -116,7 +116,7 @@ public sealed class WorkloadPoolGrain(
         var held = Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed);
         if (held is not null)
         {
-            return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null);
+            return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec);
         }
         // A cold creation the tenant started and never finished (it crashed mid-claim) is abandoned,
         // and a lost container makes way for a fresh one.
@@ -136,7 +136,7 @@ public sealed class WorkloadPoolGrain(
             idle.Source = ClaimSource.Warm;
             idle.MoveTo(PoolMemberState.Claimed, Now);
             await SaveAsync();
-            return new PoolClaimTicket(idle.MemberId, idle.HostId, ClaimSource.Warm, idle.Container, null);
+            return new PoolClaimTicket(idle.MemberId, idle.HostId, ClaimSource.Warm, idle.Container, null, spec);
         }
 
         if (TotalMembers >= spec.Pool.MaxSize)
@@ -155,7 +155,7 @@ public sealed class WorkloadPoolGrain(
         cold.Source = ClaimSource.Cold;
         await state.WriteStateAsync();
         return new PoolClaimTicket(cold.MemberId, cold.HostId, ClaimSource.Cold, null,
-            new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId));
+            new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId), spec);
     }
 
     public async Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container)

@@ -149,9 +149,16 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
 
     public async Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
     {
-        var response = await client.Containers.GetArchiveFromContainerAsync(
-            containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken);
-        return response.Stream;
+        try
+        {
+            var response = await client.Containers.GetArchiveFromContainerAsync(
+                containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken);
+            return response.Stream;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            throw new ContainerNotFoundException(containerId);
+        }
     }
 
     public Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken) =>

@@ -39,3 +39,9 @@ public sealed class ImageNotFoundException(string image) : Exception($"image '{i
 {
     public string Image { get; } = image;
 }
+
+/// <summary>The container does not exist (any more) on the engine.</summary>
+public sealed class ContainerNotFoundException(string containerId) : Exception($"container {containerId} does not exist")
+{
+    public string ContainerId { get; } = containerId;
+}

@@ -26,6 +26,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>Creates of these images fail (a broken image), while others succeed.</summary>
     public ConcurrentDictionary<string, string> FailingImages { get; } = new();
 
+    /// <summary>When set, reading a container's archive fails with this message (state cannot be saved).</summary>
+    public string? FailArchiveReads { get; set; }
+
     /// <summary>When set, creates wait for it: proves that a caller does not wait on a create.</summary>
     public TaskCompletionSource? CreateGate { get; set; }
 
@@ -143,7 +146,8 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     public Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
-        var c = _containers.TryGetValue(containerId, out var found) ? found : throw new InvalidOperationException($"no container {containerId}");
+        if (FailArchiveReads is { } failure) throw new IOException(failure);
+        var c = _containers.TryGetValue(containerId, out var found) ? found : throw new ContainerNotFoundException(containerId);
         var root = path.TrimEnd('/');
         var name = Path.GetFileName(root);
         var output = new MemoryStream();

@@ -14,6 +14,10 @@ public sealed class TenantClaimRecord
     [Id(5)] public DateTimeOffset? ClaimedAt { get; set; }
     [Id(6)] public DateTimeOffset StateSince { get; set; }
     [Id(7)] public string? Error { get; set; }
+    /// <summary>How this claim's state is saved and restored; null when the workload keeps no state.</summary>
+    [Id(8)] public StateSync? Sync { get; set; }
+    /// <summary>Set once this release's snapshot is stored and verified, so a resumed release does not save twice.</summary>
+    [Id(9)] public bool SavedForRelease { get; set; }
 
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {
@@ -22,8 +26,10 @@ public sealed class TenantClaimRecord
         Error = error;
     }
 
-    public TenantClaimView ToView(string tenantId) => new()
+    public TenantClaimView ToView(string tenantId, SnapshotRecord? latest) => new()
     {
+        LastSnapshotAt = latest?.CreatedAt,
+        LastSnapshotBytes = latest?.Digest.ContentBytes,
         TenantId = tenantId,
         Workload = Workload,
         State = State,

@@ -2,6 +2,8 @@ using Berth.Configuration;
 using Berth.Contracts;
 using Berth.Errors;
 using Berth.Grains;
+using Berth.State;
+using Microsoft.Extensions.Options;
 
 namespace Berth.Tenants;
 
@@ -14,10 +16,20 @@ namespace Berth.Tenants;
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Berth)] IPersistentState<TenantState> state,
+    SnapshotSinks sinks,
+    IOptions<BerthOptions> options,
     ILogger<TenantGrain> logger,
     TimeProvider clock) : Grain, ITenantGrain
 {
+    private int _saveAttempts;
+    private IGrainTimer? _saveRetry;
+
     private string TenantId => this.GetPrimaryKeyString();
+
+    private TenantClaimView View(TenantClaimRecord record) => record.ToView(TenantId, LatestSnapshot(record.Workload));
+
+    private SnapshotRecord? LatestSnapshot(string workload) =>
+        state.State.Snapshots.TryGetValue(workload, out var list) && list.Count > 0 ? list[^1] : null;
     private DateTimeOffset Now => clock.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RecoverInterruptedStepsAsync();
@@ -26,7 +38,12 @@ public sealed class TenantGrain(
     {
         if (state.State.Claims.TryGetValue(workload, out var existing) && existing.State == TenantClaimState.Claimed)
         {
-            return existing.ToView(TenantId);
+            return View(existing);
+        }
+        if (existing?.State is TenantClaimState.Saving)
+        {
+            // Handing the container back now would race the save of its state.
+            throw BerthException.Conflict($"tenant '{TenantId}' is still releasing '{workload}' (saving its state: {existing.Error ?? "in progress"}); claim again once it is released");
         }
         var record = existing ?? new TenantClaimRecord { Workload = workload };
         var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(workload);
@@ -38,8 +55,11 @@ public sealed class TenantGrain(
         state.State.Claims[workload] = record;
         record.MemberId = ticket.MemberId;
         record.Source = ticket.Source;
+        record.Sync = StateSync.From(ticket.Spec);
+        record.SavedForRelease = false;
         if (ticket.Container is { } warm)
         {
+            await RestoreStateAsync(record, warm);
             return await MarkClaimedAsync(record, warm);
         }
 
@@ -50,6 +70,7 @@ public sealed class TenantGrain(
         {
             container = await GrainFactory.GetGrain<IAgentHostGrain>(ticket.HostId).CreateMemberNow(ticket.CreateRequest!);
             container = await pool.CompleteColdClaim(TenantId, ticket.MemberId, container);
+            await RestoreStateAsync(record, container);
         }
         catch (Exception ex)
         {
@@ -71,6 +92,40 @@ public sealed class TenantGrain(
         return await MarkClaimedAsync(record, container);
     }
 
+    /// <summary>
+    /// Puts the newest snapshot into the container before the claim is answered. A failure fails
+    /// the claim: the caller gives the member up, so nothing half-restored is ever handed out.
+    /// </summary>
+    private async Task RestoreStateAsync(TenantClaimRecord record, RunningContainer container)
+    {
+        if (record.Sync is not { RestoreOnClaim: true } sync || LatestSnapshot(record.Workload) is not { } latest)
+        {
+            return;
+        }
+        record.MoveTo(TenantClaimState.Restoring, Now);
+        await state.WriteStateAsync();
+        try
+        {
+            await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).RestoreSnapshot(
+                container.ContainerId, sync.Target, new SnapshotKey(TenantId, record.Workload, latest.SnapshotId), latest.Sink, latest.Digest, sync.MaxBytes);
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, record.MemberId!, $"restore failed: {ex.Message}");
+            }
+            catch (Exception abandonFailure)
+            {
+                logger.LogWarning(abandonFailure, "Could not give up member {Member} after a failed restore", record.MemberId);
+            }
+            ForgetContainer(record);
+            record.MoveTo(TenantClaimState.Failed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
+            await state.WriteStateAsync();
+            throw;
+        }
+    }
+
     private async Task<TenantClaimView> MarkClaimedAsync(TenantClaimRecord record, RunningContainer container)
     {
         record.Container = container;
@@ -79,7 +134,7 @@ public sealed class TenantGrain(
         await state.WriteStateAsync();
         logger.LogInformation("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
-        return record.ToView(TenantId);
+        return View(record);
     }
 
     public async Task<TenantClaimView> Release(string? workload)
@@ -87,13 +142,54 @@ public sealed class TenantGrain(
         var record = FindForRelease(workload);
         if (record.State == TenantClaimState.Released)
         {
-            return record.ToView(TenantId);
+            return View(record);
         }
         record.MoveTo(TenantClaimState.Releasing, Now);
         await state.WriteStateAsync();
+        await TryFinishReleaseAsync(record);
+        return View(record);
+    }
+
+    /// <summary>
+    /// Runs the release and records how it ended. A state that cannot be saved keeps its container
+    /// (never destroyed unsaved): too large or unsafe, the claim stays usable with the error shown;
+    /// otherwise the container is stopped and the save retried with backoff.
+    /// </summary>
+    private async Task TryFinishReleaseAsync(TenantClaimRecord record)
+    {
         try
         {
             await FinishReleaseAsync(record);
+            _saveAttempts = 0;
+            await state.WriteStateAsync();
+        }
+        catch (BerthException ex) when (record.State == TenantClaimState.Saving && ex.Kind == BerthErrorKind.Unprocessable)
+        {
+            record.MoveTo(TenantClaimState.Claimed, Now, $"release refused, the container is kept: {ex.Message}");
+            await state.WriteStateAsync();
+            throw;
+        }
+        catch (Exception ex) when (record.State == TenantClaimState.Saving)
+        {
+            _saveAttempts++;
+            var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(_saveAttempts, 6))));
+            record.MoveTo(TenantClaimState.Saving, Now, $"saving the state failed (attempt {_saveAttempts}): {ex.Message}; the container is kept stopped and Berth retries in {delay.TotalSeconds:0}s");
+            await state.WriteStateAsync();
+            if (record.Container is { } container)
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).StopContainer(container.ContainerId);
+                }
+                catch (Exception stopFailure)
+                {
+                    logger.LogWarning(stopFailure, "Could not stop container {ContainerId} after a failed save", container.ContainerId);
+                }
+            }
+            logger.LogWarning("Saving the state of tenant {Tenant} for {Workload} failed (attempt {Attempt}); retrying in {Delay}: {Error}",
+                TenantId, record.Workload, _saveAttempts, delay, ex.Message);
+            ScheduleSaveRetry(record.Workload, delay);
+            throw BerthException.Unavailable($"the state of tenant '{TenantId}' could not be saved yet ({ex.Message}); the container is kept and Berth retries", (int)delay.TotalSeconds);
         }
         catch (Exception ex)
         {
@@ -101,15 +197,35 @@ public sealed class TenantGrain(
             await state.WriteStateAsync();
             throw;
         }
-        await state.WriteStateAsync();
-        return record.ToView(TenantId);
     }
 
-    /// <summary>Removes the container, then tells the pool; safe to repeat after a crash at any point.</summary>
+    private void ScheduleSaveRetry(string workload, TimeSpan delay)
+    {
+        _saveRetry?.Dispose();
+        _saveRetry = this.RegisterGrainTimer(async () =>
+        {
+            _saveRetry?.Dispose();
+            _saveRetry = null;
+            if (state.State.Claims.TryGetValue(workload, out var record) && record.State == TenantClaimState.Saving)
+            {
+                try
+                {
+                    await TryFinishReleaseAsync(record);
+                }
+                catch (Exception)
+                {
+                    // Recorded and rescheduled by TryFinishReleaseAsync.
+                }
+            }
+        }, new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+    }
+
+    /// <summary>Saves the state, removes the container, then tells the pool; safe to repeat after a crash at any point.</summary>
     private async Task FinishReleaseAsync(TenantClaimRecord record)
     {
         if (record.MemberId is { } memberId)
         {
+            await SaveStateAsync(record);
             var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload);
             // The pool records the release first, so the member can never be handed back meanwhile.
             await pool.BeginRelease(TenantId, memberId);
@@ -122,6 +238,53 @@ public sealed class TenantGrain(
         logger.LogInformation("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
         ForgetContainer(record);
         record.MoveTo(TenantClaimState.Released, Now);
+    }
+
+    /// <summary>
+    /// Snapshots the state into the sink and records it only once the sink's copy is verified; the
+    /// previous snapshots stay until then, and the oldest beyond the kept count go afterwards.
+    /// </summary>
+    private async Task SaveStateAsync(TenantClaimRecord record)
+    {
+        if (record.Sync is not { SaveOnRelease: true } sync || record.Container is not { } container || record.SavedForRelease)
+        {
+            return;
+        }
+        record.MoveTo(TenantClaimState.Saving, Now, record.Error);
+        await state.WriteStateAsync();
+        var snapshotId = $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
+        SnapshotDigest digest;
+        try
+        {
+            digest = await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).SaveSnapshot(
+                container.ContainerId, sync.Target, new SnapshotKey(TenantId, record.Workload, snapshotId), sync.Sink, sync.MaxBytes);
+        }
+        catch (BerthException ex) when (ex.Kind == BerthErrorKind.NotFound)
+        {
+            // The container is gone (removed behind Berth's back): nothing left to save; the last
+            // complete snapshot stays the one restored next time.
+            logger.LogWarning("Tenant {Tenant}'s container {ContainerId} of {Workload} is gone; releasing without a new snapshot", TenantId, container.ContainerId, record.Workload);
+            record.SavedForRelease = true;
+            return;
+        }
+        var history = state.State.Snapshots.TryGetValue(record.Workload, out var list) ? list : state.State.Snapshots[record.Workload] = [];
+        history.Add(new SnapshotRecord(snapshotId, sync.Sink, digest, Now));
+        record.SavedForRelease = true;
+        record.MoveTo(TenantClaimState.Releasing, Now);
+        var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Value.Snapshots.Keep))).ToList();
+        history.RemoveRange(0, expired.Count);
+        await state.WriteStateAsync();
+        foreach (var old in expired)
+        {
+            try
+            {
+                await sinks.Get(old.Sink).DeleteAsync(new SnapshotKey(TenantId, record.Workload, old.SnapshotId), CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not delete expired snapshot {Snapshot} of tenant {Tenant}", old.SnapshotId, TenantId);
+            }
+        }
     }
 
     private static void ForgetContainer(TenantClaimRecord record)
@@ -152,7 +315,7 @@ public sealed class TenantGrain(
 
     public Task<TenantStatus> GetStatus() => Task.FromResult(new TenantStatus(
         TenantId,
-        [.. state.State.Claims.Values.OrderBy(c => c.Workload, StringComparer.Ordinal).Select(c => c.ToView(TenantId))]));
+        [.. state.State.Claims.Values.OrderBy(c => c.Workload, StringComparer.Ordinal).Select(View)]));
 
     public async Task OnMemberLost(string workload, string memberId, string reason)
     {
@@ -215,7 +378,15 @@ public sealed class TenantGrain(
                 }
                 else
                 {
-                    await FinishReleaseAsync(record);
+                    record.MoveTo(TenantClaimState.Releasing, Now, record.Error);
+                    try
+                    {
+                        await TryFinishReleaseAsync(record);
+                    }
+                    catch (Exception)
+                    {
+                        // TryFinishReleaseAsync recorded the outcome (and scheduled a retry where one helps).
+                    }
                 }
             }
             catch (Exception ex)

@@ -5,4 +5,7 @@ public sealed class TenantState
 {
     /// <summary>One record per workload the tenant has ever claimed.</summary>
     [Id(0)] public Dictionary<string, TenantClaimRecord> Claims { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Verified snapshots per workload, newest last; the newest is restored on the next claim.</summary>
+    [Id(1)] public Dictionary<string, List<SnapshotRecord>> Snapshots { get; set; } = new(StringComparer.Ordinal);
 }

@@ -1,5 +1,6 @@
 using Berth.Configuration;
 using Berth.Runtime;
+using Berth.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
@@ -30,6 +31,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.Berth);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton<ISnapshotSink, FilesystemSnapshotSink>();
+            silo.Services.AddSingleton<SnapshotSinks>();
+            silo.Services.AddSingleton<SnapshotTransfer>();
             silo.Services.AddSingleton<IContainerRuntimeProvider>(
                 new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = Runtime }));
             silo.Services.AddSingleton<IOptions<BerthOptions>>(Options.Create(new BerthOptions
@@ -41,6 +45,11 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 OrphanGracePeriod = TimeSpan.FromSeconds(1),
                 MemberCreateDeadline = TimeSpan.FromSeconds(30),
                 ClaimAuditInterval = TimeSpan.FromSeconds(1),
+                Snapshots = new SnapshotOptions
+                {
+                    FilesystemRoot = Path.Combine(Path.GetTempPath(), "berth-mem-snapshots", Guid.NewGuid().ToString("N")),
+                    StagingDirectory = Path.Combine(Path.GetTempPath(), "berth-mem-staging"),
+                },
                 HostUnhealthyCooldown = TimeSpan.FromSeconds(1),
             }));
         });

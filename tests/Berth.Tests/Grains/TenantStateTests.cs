@@ -1,0 +1,98 @@
+using System.Text;
+using Berth.Contracts;
+using Berth.Errors;
+using Berth.Grains;
+using Berth.Runtime;
+using Berth.Specs;
+using Berth.Tests.Support;
+
+namespace Berth.Tests.Grains;
+
+/// <summary>Save on release and restore on claim, with the in-memory engine's archive API.</summary>
+[Collection(InMemoryClusterCollection.Name)]
+public sealed class TenantStateTests(InMemoryClusterFixture fixture)
+{
+    private readonly IClusterClient _client = fixture.Client;
+    private InMemoryContainerRuntime Runtime => fixture.Runtime;
+
+    private async Task<string> RegisterAsync(string prefix, string sync = "")
+    {
+        var id = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(WorkloadSpecParser.ParseYaml(
+            $"id: {id}\nimage: {InMemoryClusterFixture.Image}\nvolumes:\n  state:\n    target: /data\npool:\n  min_size: 1\n  max_size: 4\n{sync}"));
+        return id;
+    }
+
+    private InMemoryContainerRuntime.FakeContainer Container(string id) => Runtime.Containers.Single(c => c.Id == id);
+
+    [Fact]
+    public async Task State_written_in_one_container_is_restored_into_the_next()
+    {
+        var workload = await RegisterAsync("state");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var first = await tenant.Claim(workload);
+        Container(first.ContainerId!).Files["/data/notes.txt"] = Encoding.UTF8.GetBytes("remember me");
+        Container(first.ContainerId!).Files["/data/deep/nested.bin"] = [1, 2, 3];
+
+        var released = await tenant.Release(workload);
+        Assert.Equal(TenantClaimState.Released, released.State);
+        Assert.NotNull(released.LastSnapshotAt);
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == first.ContainerId);
+
+        var second = await tenant.Claim(workload);
+
+        Assert.NotEqual(first.ContainerId, second.ContainerId);
+        var files = Container(second.ContainerId!).Files;
+        Assert.Equal("remember me", Encoding.UTF8.GetString(files["/data/notes.txt"]));
+        Assert.Equal([1, 2, 3], files["/data/deep/nested.bin"]);
+    }
+
+    [Fact]
+    public async Task State_above_the_limit_refuses_the_release_and_keeps_the_container()
+    {
+        var workload = await RegisterAsync("limit", "sync:\n  sink: filesystem\n  max_size: 1k\n");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload);
+        Container(claim.ContainerId!).Files["/data/big"] = new byte[4096];
+
+        var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload));
+
+        Assert.Equal(BerthErrorKind.Unprocessable, ex.Kind);
+        Assert.Contains("1024 bytes", ex.Message);
+        var status = Assert.Single((await tenant.GetStatus()).Claims);
+        Assert.Equal(TenantClaimState.Claimed, status.State);
+        Assert.Contains("release refused", status.Error);
+        Assert.Contains(Runtime.Containers, c => c.Id == claim.ContainerId && c.State == "running");
+    }
+
+    [Fact]
+    public async Task A_failed_save_keeps_the_container_stopped_and_is_retried_until_it_succeeds()
+    {
+        var workload = await RegisterAsync("retry");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload);
+        Container(claim.ContainerId!).Files["/data/keep.txt"] = Encoding.UTF8.GetBytes("precious");
+
+        Runtime.FailArchiveReads = "simulated sink outage";
+        try
+        {
+            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload));
+            Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
+            var saving = Assert.Single((await tenant.GetStatus()).Claims);
+            Assert.Equal(TenantClaimState.Saving, saving.State);
+            Assert.Contains("simulated sink outage", saving.Error);
+            Assert.Contains(Runtime.Containers, c => c.Id == claim.ContainerId && c.State == "exited");
+            var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+            Assert.Equal(BerthErrorKind.Conflict, refused.Kind);
+        }
+        finally
+        {
+            Runtime.FailArchiveReads = null;
+        }
+
+        await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Released, "the retried save to complete the release");
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == claim.ContainerId);
+        var again = await tenant.Claim(workload);
+        Assert.Equal("precious", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/keep.txt"]));
+    }
+}

@@ -18,8 +18,10 @@ public static class BerthSiloBuilderExtensions
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, FilesystemSnapshotSink>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, PostgresSnapshotSink>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, S3SnapshotSink>());
         services.TryAddSingleton<SnapshotSinks>();
         services.TryAddSingleton<SnapshotTransfer>();
+        services.TryAddSingleton<Secrets.SecretProtector>();
         return services;
     }
 }

@@ -25,6 +25,9 @@ public interface IAgentHostGrain : IGrainWithStringKey
 
     Task<bool> HasImage(string image);
 
+    /// <summary>Extracts a small tar (e.g. the tenant's secret files) into a directory of the container.</summary>
+    Task WriteFiles(string containerId, string path, byte[] tar);
+
     /// <summary>Stops a container and keeps it (and its state volume) for a later retry.</summary>
     Task StopContainer(string containerId);
 

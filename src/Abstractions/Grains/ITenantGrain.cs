@@ -17,6 +17,19 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<TenantStatus> GetStatus();
 
+    /// <summary>Stores a secret, encrypted; it reaches the tenant's containers at their next claim.</summary>
+    Task PutSecret(string name, byte[] value);
+
+    /// <summary>False when there was no such secret.</summary>
+    Task<bool> DeleteSecret(string name);
+
+    /// <summary>The names of the tenant's secrets (never their values).</summary>
+    Task<string[]> ListSecrets();
+
+    /// <summary>Snapshots the claimed container's state now (sync.policy.manual).</summary>
+    [ResponseTimeout("00:10:00")]
+    Task<TenantClaimView> Sync(string? workload);
+
     /// <summary>
     /// The pool gave up the tenant's member: its container vanished or died (the claim turns Lost),
     /// or a claim that never completed passed its deadline (the claim turns Failed).

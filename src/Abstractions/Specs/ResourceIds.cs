@@ -8,6 +8,13 @@ public static partial class ResourceIds
     public const string TenantIdPattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
     public const string WorkloadIdPattern = "[a-z0-9][a-z0-9._-]{0,62}";
 
+    public const string SecretNamePattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
+
+    [GeneratedRegex(@"^" + SecretNamePattern + @"\z")]
+    private static partial Regex Secret();
+
+    public static bool IsValidSecretName(string? name) => name is not null && Secret().IsMatch(name);
+
     [GeneratedRegex(@"^" + TenantIdPattern + @"\z")]
     private static partial Regex Tenant();
 

@@ -195,9 +195,11 @@ public static partial class WorkloadSpecParser
                 secrets.RejectUnknown();
             }
             fields.RejectUnknown();
-            if (stateTarget is not null && stateTarget == secretsTarget)
+            if (stateTarget is not null && secretsTarget is not null
+                && (stateTarget == secretsTarget || secretsTarget.StartsWith(stateTarget + "/", StringComparison.Ordinal) || stateTarget.StartsWith(secretsTarget + "/", StringComparison.Ordinal)))
             {
-                Error("volumes.secrets.target", "must differ from volumes.state.target");
+                // Secrets must never end up in a snapshot of the state.
+                Error("volumes.secrets.target", "must be outside volumes.state.target (and not contain it)");
             }
             return new VolumesSpec { StateTarget = stateTarget, SecretsTarget = secretsTarget, SecretsReadOnly = secretsReadOnly };
         }

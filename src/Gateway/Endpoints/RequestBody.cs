@@ -14,6 +14,19 @@ public static class RequestBody
 
     public static async Task<string> ReadTextAsync(HttpRequest request, long maxBytes)
     {
+        var bytes = await ReadBytesAsync(request, maxBytes);
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new BadHttpRequestException("the body is not valid UTF-8");
+        }
+    }
+
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, long maxBytes)
+    {
         if (request.ContentLength > maxBytes)
         {
             throw new BadHttpRequestException($"the body is larger than {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
@@ -29,14 +42,7 @@ public static class RequestBody
             }
             buffer.Write(chunk, 0, read);
         }
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new BadHttpRequestException("the body is not valid UTF-8");
-        }
+        return buffer.ToArray();
     }
 
     /// <summary>Null (no error) for an empty optional body; a problem result for a bad one.</summary>

@@ -13,6 +13,11 @@ public static class TenantEndpoints
 
     public sealed record ReleaseRequest(string? Workload);
 
+    public sealed record SyncRequest(string? Workload);
+
+    /// <summary>Largest accepted secret value.</summary>
+    private const int MaxSecretBytes = 64 * 1024;
+
     public static RouteGroupBuilder MapTenantEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/tenants/{tenantId}").WithTags("Tenants");
@@ -45,6 +50,47 @@ public static class TenantEndpoints
         })
         .Produces<TenantClaimView>()
         .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)");
+
+        group.MapPost("/sync", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            var (body, bodyProblem) = await RequestBody.ReadJsonAsync<SyncRequest>(request, optional: true);
+            if (bodyProblem is not null) return bodyProblem;
+            if (body?.Workload is { } workload && WorkloadEndpoints.InvalidId(workload) is not null)
+            {
+                return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
+            }
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Sync(body?.Workload)));
+        })
+        .Produces<TenantClaimView>()
+        .WithSummary("Snapshot the tenant's claimed container now (needs sync.policy.manual)");
+
+        group.MapGet("/secrets", async (string tenantId, IClusterClient cluster, GrainCallRetry retry) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            return Results.Ok(new { names = await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).ListSecrets()) });
+        })
+        .WithSummary("The names of the tenant's secrets (values are never returned)");
+
+        group.MapPut("/secrets/{name}", async (string tenantId, string name, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            if (!ResourceIds.IsValidSecretName(name)) return ProblemResults.BadRequest("name", $"secret names must match {ResourceIds.SecretNamePattern}");
+            var value = await RequestBody.ReadBytesAsync(request, MaxSecretBytes);
+            await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).PutSecret(name, value));
+            return Results.NoContent();
+        })
+        .WithSummary("Store a secret (the raw body), encrypted at rest; it appears as a read-only file at the next claim");
+
+        group.MapDelete("/secrets/{name}", async (string tenantId, string name, IClusterClient cluster, GrainCallRetry retry) =>
+        {
+            if (InvalidTenant(tenantId) is { } problem) return problem;
+            if (!ResourceIds.IsValidSecretName(name)) return ProblemResults.BadRequest("name", $"secret names must match {ResourceIds.SecretNamePattern}");
+            return await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).DeleteSecret(name))
+                ? Results.NoContent()
+                : ProblemResults.Problem(404, $"tenant '{tenantId}' has no secret '{name}'", "name");
+        })
+        .WithSummary("Delete a secret");
 
         group.MapGet("/status", async (string tenantId, IClusterClient cluster, GrainCallRetry retry) =>
         {

@@ -44,6 +44,12 @@ public sealed class BerthOptions
     /// <summary>Process limit per container when hardening defaults apply.</summary>
     public long DefaultPidsLimit { get; set; } = 256;
 
+    /// <summary>AES-256 key (base64, 32 bytes) that encrypts tenant secrets at rest; the same on every silo.</summary>
+    public string? SecretsKey { get; set; }
+
+    /// <summary>Without <see cref="SecretsKey"/>: a key file created once, relative to the working directory.</summary>
+    public string SecretsKeyFile { get; set; } = ".berth/secrets.key";
+
     /// <summary>Where tenant state snapshots go, and how many are kept.</summary>
     public SnapshotOptions Snapshots { get; set; } = new();
 
@@ -71,6 +77,8 @@ public sealed class SnapshotOptions
 
     /// <summary>The postgres sink's database; empty uses the cluster's own (Database:Provider=Postgres).</summary>
     public string? PostgresConnectionString { get; set; }
+
+    public S3SinkOptions S3 { get; set; } = new();
 
     /// <summary>Where a host stages a snapshot between Docker and the sink (never in memory).</summary>
     public string StagingDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "berth-staging");

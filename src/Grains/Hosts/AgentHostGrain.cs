@@ -212,6 +212,20 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
+    public async Task WriteFiles(string containerId, string path, byte[] tar)
+    {
+        try
+        {
+            using var stream = new MemoryStream(tar, writable: false);
+            await Runtime.WriteArchiveAsync(containerId, path, stream, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not BerthException)
+        {
+            // The message names no file contents: these may be secrets.
+            throw BerthException.Unavailable($"Docker host '{HostId}' could not write files into container {containerId} at {path}: {ex.GetType().Name}", _options.RetryAfterSeconds);
+        }
+    }
+
     public async Task StopContainer(string containerId)
     {
         try

@@ -25,6 +25,9 @@ public static class ContainerSpecBuilder
 
         var volumes = new List<string>();
         if (spec.Volumes.StateTarget is { } state) volumes.Add(state);
+        // Secrets are written in at claim time through the archive API, which needs a writable mount;
+        // the files themselves are read-only, and the volume goes with the container.
+        if (spec.Volumes.SecretsTarget is { } secrets) volumes.Add(secrets);
 
         return new ContainerCreateSpec
         {

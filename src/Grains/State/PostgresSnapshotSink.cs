@@ -6,8 +6,9 @@ using Npgsql;
 namespace Berth.State;
 
 /// <summary>
-/// Snapshots in the cluster's own PostgreSQL database (table <c>berth_snapshots</c>), for
-/// clusters without object storage. A snapshot is one row written in one statement.
+/// Snapshots in PostgreSQL (table <c>berth_snapshots</c>, created on first use), by default the
+/// cluster's own database, for clusters without object storage. A snapshot is one row written
+/// in one statement.
 /// </summary>
 public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOptions<DatabaseOptions> database) : ISnapshotSink
 {
@@ -21,10 +22,40 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
                 : throw new InvalidOperationException(
                     "the postgres snapshot sink needs Database:Provider=Postgres or Berth:Snapshots:PostgresConnectionString");
 
+    /// <summary>Connection strings whose table is known to exist (the sink may use a database of its own).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Prepared = new();
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = ConnectionString;
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        if (!Prepared.ContainsKey(connectionString))
+        {
+            // Idempotent; concurrent creators serialize on the advisory lock.
+            await using var create = new NpgsqlCommand(
+                """
+                SELECT pg_advisory_lock(4242424242);
+                CREATE TABLE IF NOT EXISTS berth_snapshots
+                (
+                    tenant_id   varchar(128) NOT NULL,
+                    workload    varchar(63)  NOT NULL,
+                    snapshot_id varchar(64)  NOT NULL,
+                    content     bytea        NOT NULL,
+                    created_at  timestamptz  NOT NULL DEFAULT now(),
+                    PRIMARY KEY (tenant_id, workload, snapshot_id)
+                );
+                SELECT pg_advisory_unlock(4242424242);
+                """, connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+            Prepared[connectionString] = true;
+        }
+        return connection;
+    }
+
     public async Task WriteAsync(SnapshotKey key, Stream content, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO berth_snapshots (tenant_id, workload, snapshot_id, content)
@@ -40,8 +71,7 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
 
     public async Task<Stream> OpenReadAsync(SnapshotKey key, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT content FROM berth_snapshots WHERE tenant_id = @tenant AND workload = @workload AND snapshot_id = @snapshot", connection);
         command.Parameters.AddWithValue("tenant", key.TenantId);
@@ -64,8 +94,7 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
 
     public async Task DeleteAsync(SnapshotKey key, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             "DELETE FROM berth_snapshots WHERE tenant_id = @tenant AND workload = @workload AND snapshot_id = @snapshot", connection);
         command.Parameters.AddWithValue("tenant", key.TenantId);

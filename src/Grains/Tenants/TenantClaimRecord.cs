@@ -18,6 +18,8 @@ public sealed class TenantClaimRecord
     [Id(8)] public StateSync? Sync { get; set; }
     /// <summary>Set once this release's snapshot is stored and verified, so a resumed release does not save twice.</summary>
     [Id(9)] public bool SavedForRelease { get; set; }
+    /// <summary>Where the tenant's secrets are written at claim time; null when the workload takes none.</summary>
+    [Id(10)] public string? SecretsTarget { get; set; }
 
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {

@@ -2,6 +2,8 @@ using Berth.Configuration;
 using Berth.Contracts;
 using Berth.Errors;
 using Berth.Grains;
+using Berth.Secrets;
+using Berth.Specs;
 using Berth.State;
 using Microsoft.Extensions.Options;
 
@@ -17,12 +19,16 @@ namespace Berth.Tenants;
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Berth)] IPersistentState<TenantState> state,
     SnapshotSinks sinks,
+    SecretProtector protector,
     IOptions<BerthOptions> options,
     ILogger<TenantGrain> logger,
     TimeProvider clock) : Grain, ITenantGrain
 {
+    private const int MaxSecretBytes = 64 * 1024;
+    private const int MaxSecrets = 100;
     private int _saveAttempts;
     private IGrainTimer? _saveRetry;
+    private readonly Dictionary<string, IGrainTimer> _periodic = new(StringComparer.Ordinal);
 
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -32,7 +38,14 @@ public sealed class TenantGrain(
         state.State.Snapshots.TryGetValue(workload, out var list) && list.Count > 0 ? list[^1] : null;
     private DateTimeOffset Now => clock.GetUtcNow();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => RecoverInterruptedStepsAsync();
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await RecoverInterruptedStepsAsync();
+        foreach (var record in state.State.Claims.Values.Where(c => c.State == TenantClaimState.Claimed))
+        {
+            StartPeriodicSync(record);
+        }
+    }
 
     public async Task<TenantClaimView> Claim(string workload)
     {
@@ -56,10 +69,11 @@ public sealed class TenantGrain(
         record.MemberId = ticket.MemberId;
         record.Source = ticket.Source;
         record.Sync = StateSync.From(ticket.Spec);
+        record.SecretsTarget = ticket.Spec.Volumes.SecretsTarget;
         record.SavedForRelease = false;
         if (ticket.Container is { } warm)
         {
-            await RestoreStateAsync(record, warm);
+            await PrepareContainerAsync(record, warm);
             return await MarkClaimedAsync(record, warm);
         }
 
@@ -70,7 +84,7 @@ public sealed class TenantGrain(
         {
             container = await GrainFactory.GetGrain<IAgentHostGrain>(ticket.HostId).CreateMemberNow(ticket.CreateRequest!);
             container = await pool.CompleteColdClaim(TenantId, ticket.MemberId, container);
-            await RestoreStateAsync(record, container);
+            await PrepareContainerAsync(record, container);
         }
         catch (Exception ex)
         {
@@ -93,27 +107,39 @@ public sealed class TenantGrain(
     }
 
     /// <summary>
-    /// Puts the newest snapshot into the container before the claim is answered. A failure fails
-    /// the claim: the caller gives the member up, so nothing half-restored is ever handed out.
+    /// Puts the newest snapshot and the tenant's secrets into the container before the claim is
+    /// answered. A failure fails the claim and the caller's member is given up, so nothing
+    /// half-restored is ever handed out.
     /// </summary>
-    private async Task RestoreStateAsync(TenantClaimRecord record, RunningContainer container)
+    private async Task PrepareContainerAsync(TenantClaimRecord record, RunningContainer container)
     {
-        if (record.Sync is not { RestoreOnClaim: true } sync || LatestSnapshot(record.Workload) is not { } latest)
+        var latest = record.Sync is { RestoreOnClaim: true } ? LatestSnapshot(record.Workload) : null;
+        var secrets = record.SecretsTarget is not null && state.State.Secrets.Count > 0;
+        if (latest is null && !secrets)
         {
             return;
         }
         record.MoveTo(TenantClaimState.Restoring, Now);
         await state.WriteStateAsync();
+        var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
         try
         {
-            await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).RestoreSnapshot(
-                container.ContainerId, sync.Target, new SnapshotKey(TenantId, record.Workload, latest.SnapshotId), latest.Sink, latest.Digest, sync.MaxBytes);
+            if (latest is not null)
+            {
+                await host.RestoreSnapshot(container.ContainerId, record.Sync!.Target,
+                    new SnapshotKey(TenantId, record.Workload, latest.SnapshotId), latest.Sink, latest.Digest, record.Sync.MaxBytes);
+            }
+            if (secrets)
+            {
+                var clear = state.State.Secrets.ToDictionary(s => s.Key, s => protector.Unprotect(TenantId, s.Key, s.Value));
+                await host.WriteFiles(container.ContainerId, record.SecretsTarget!, SecretFiles.BuildTar(clear));
+            }
         }
         catch (Exception ex)
         {
             try
             {
-                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, record.MemberId!, $"restore failed: {ex.Message}");
+                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, record.MemberId!, $"preparing the container failed: {ex.Message}");
             }
             catch (Exception abandonFailure)
             {
@@ -126,12 +152,94 @@ public sealed class TenantGrain(
         }
     }
 
+    public async Task PutSecret(string name, byte[] value)
+    {
+        ValidateSecret(name, value);
+        state.State.Secrets[name] = protector.Protect(TenantId, name, value);
+        await state.WriteStateAsync();
+        logger.LogInformation("Tenant {Tenant} stored secret {Secret} ({Bytes} bytes)", TenantId, name, value.Length);
+    }
+
+    public async Task<bool> DeleteSecret(string name)
+    {
+        if (!state.State.Secrets.Remove(name))
+        {
+            return false;
+        }
+        await state.WriteStateAsync();
+        logger.LogInformation("Tenant {Tenant} deleted secret {Secret}", TenantId, name);
+        return true;
+    }
+
+    public Task<string[]> ListSecrets() => Task.FromResult(state.State.Secrets.Keys.Order(StringComparer.Ordinal).ToArray());
+
+    private void ValidateSecret(string name, byte[] value)
+    {
+        if (!ResourceIds.IsValidSecretName(name))
+        {
+            throw BerthException.Invalid("name", $"secret names must match {ResourceIds.SecretNamePattern}");
+        }
+        if (value.Length > MaxSecretBytes)
+        {
+            throw BerthException.Invalid("value", $"a secret may be at most {MaxSecretBytes} bytes");
+        }
+        if (!state.State.Secrets.ContainsKey(name) && state.State.Secrets.Count >= MaxSecrets)
+        {
+            throw BerthException.Invalid("name", $"a tenant may keep at most {MaxSecrets} secrets");
+        }
+    }
+
+    public async Task<TenantClaimView> Sync(string? workload)
+    {
+        var record = workload is not null
+            ? state.State.Claims.GetValueOrDefault(workload)
+            : state.State.Claims.Values.SingleOrDefault(c => c.State == TenantClaimState.Claimed);
+        if (record is not { State: TenantClaimState.Claimed, Container: { } container })
+        {
+            throw BerthException.NotFound($"tenant '{TenantId}' holds no claimed container{(workload is null ? " (or holds several; name the workload)" : $" of '{workload}'")}");
+        }
+        if (record.Sync is not { Manual: true } sync)
+        {
+            throw BerthException.Conflict($"manual sync is not enabled for '{record.Workload}' (sync.policy.manual, and volumes.state.target)");
+        }
+        await TakeSnapshotAsync(record, sync, container);
+        return View(record);
+    }
+
+    /// <summary>Periodic snapshots while claimed (sync.policy.periodic); the timer lives with the activation.</summary>
+    private void StartPeriodicSync(TenantClaimRecord record)
+    {
+        if (record.Sync?.Periodic is not { } period || _periodic.ContainsKey(record.Workload))
+        {
+            return;
+        }
+        var workload = record.Workload;
+        _periodic[workload] = this.RegisterGrainTimer(async () =>
+        {
+            if (!state.State.Claims.TryGetValue(workload, out var current) || current.State != TenantClaimState.Claimed || current.Container is not { } container || current.Sync is not { } sync)
+            {
+                _periodic.Remove(workload, out var timer);
+                timer?.Dispose();
+                return;
+            }
+            try
+            {
+                await TakeSnapshotAsync(current, sync, container);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Periodic sync of tenant {Tenant}'s {Workload} failed: {Error}", TenantId, workload, ex.Message);
+            }
+        }, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
+    }
+
     private async Task<TenantClaimView> MarkClaimedAsync(TenantClaimRecord record, RunningContainer container)
     {
         record.Container = container;
         record.ClaimedAt = Now;
         record.MoveTo(TenantClaimState.Claimed, Now);
         await state.WriteStateAsync();
+        StartPeriodicSync(record);
         logger.LogInformation("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
         return View(record);
@@ -252,25 +360,32 @@ public sealed class TenantGrain(
         }
         record.MoveTo(TenantClaimState.Saving, Now, record.Error);
         await state.WriteStateAsync();
-        var snapshotId = $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
-        SnapshotDigest digest;
         try
         {
-            digest = await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).SaveSnapshot(
-                container.ContainerId, sync.Target, new SnapshotKey(TenantId, record.Workload, snapshotId), sync.Sink, sync.MaxBytes);
+            await TakeSnapshotAsync(record, sync, container);
         }
         catch (BerthException ex) when (ex.Kind == BerthErrorKind.NotFound)
         {
             // The container is gone (removed behind Berth's back): nothing left to save; the last
             // complete snapshot stays the one restored next time.
             logger.LogWarning("Tenant {Tenant}'s container {ContainerId} of {Workload} is gone; releasing without a new snapshot", TenantId, container.ContainerId, record.Workload);
-            record.SavedForRelease = true;
-            return;
         }
-        var history = state.State.Snapshots.TryGetValue(record.Workload, out var list) ? list : state.State.Snapshots[record.Workload] = [];
-        history.Add(new SnapshotRecord(snapshotId, sync.Sink, digest, Now));
         record.SavedForRelease = true;
         record.MoveTo(TenantClaimState.Releasing, Now);
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Snapshots the container's state into the sink, and records it only once the sink's copy is
+    /// verified; older snapshots beyond the kept count are deleted afterwards.
+    /// </summary>
+    private async Task TakeSnapshotAsync(TenantClaimRecord record, StateSync sync, RunningContainer container)
+    {
+        var snapshotId = $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
+        var digest = await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).SaveSnapshot(
+            container.ContainerId, sync.Target, new SnapshotKey(TenantId, record.Workload, snapshotId), sync.Sink, sync.MaxBytes);
+        var history = state.State.Snapshots.TryGetValue(record.Workload, out var list) ? list : state.State.Snapshots[record.Workload] = [];
+        history.Add(new SnapshotRecord(snapshotId, sync.Sink, digest, Now));
         var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Value.Snapshots.Keep))).ToList();
         history.RemoveRange(0, expired.Count);
         await state.WriteStateAsync();

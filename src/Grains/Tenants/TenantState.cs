@@ -8,4 +8,7 @@ public sealed class TenantState
 
     /// <summary>Verified snapshots per workload, newest last; the newest is restored on the next claim.</summary>
     [Id(1)] public Dictionary<string, List<SnapshotRecord>> Snapshots { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Secrets by name, sealed with AES-GCM (see SecretProtector); never stored or returned in clear.</summary>
+    [Id(2)] public Dictionary<string, byte[]> Secrets { get; set; } = new(StringComparer.Ordinal);
 }

@@ -95,4 +95,35 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         var again = await tenant.Claim(workload);
         Assert.Equal("precious", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/keep.txt"]));
     }
+
+    [Fact]
+    public async Task Secrets_reach_the_container_as_files_and_never_the_status_or_the_snapshot()
+    {
+        var id = $"secret-{Guid.NewGuid():N}"[..20];
+        await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(WorkloadSpecParser.ParseYaml(
+            $"id: {id}\nimage: {InMemoryClusterFixture.Image}\nvolumes:\n  state:\n    target: /data\n  secrets:\n    target: /run/secrets\npool:\n  min_size: 1\n  max_size: 3\n"));
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{id}");
+        var value = Encoding.UTF8.GetBytes("s3cr3t-" + Guid.NewGuid());
+        await tenant.PutSecret("api-key", value);
+
+        var claim = await tenant.Claim(id);
+
+        Assert.Equal(value, Container(claim.ContainerId!).Files["/run/secrets/api-key"]);
+        Assert.Equal(["api-key"], await tenant.ListSecrets());
+        var status = System.Text.Json.JsonSerializer.Serialize(await tenant.GetStatus());
+        Assert.DoesNotContain(Encoding.UTF8.GetString(value), status);
+
+        Container(claim.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("work");
+        await tenant.Release(id);
+        var snapshots = Directory.GetFiles(fixture.SnapshotRoot, "*.tar", SearchOption.AllDirectories);
+        Assert.NotEmpty(snapshots);
+        Assert.All(snapshots, path => Assert.False(Contains(File.ReadAllBytes(path), value), $"{path} holds the secret"));
+
+        Assert.True(await tenant.DeleteSecret("api-key"));
+        Assert.False(await tenant.DeleteSecret("api-key"));
+        var invalid = await Assert.ThrowsAsync<BerthException>(() => tenant.PutSecret("../escape", value));
+        Assert.Equal("name", invalid.Field);
+    }
+
+    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }

@@ -20,6 +20,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
 
     public InProcessTestCluster Cluster { get; }
 
+    /// <summary>Where the filesystem sink keeps this cluster's snapshots.</summary>
+    public string SnapshotRoot { get; } = Path.Combine(Path.GetTempPath(), "berth-mem-snapshots", Guid.NewGuid().ToString("N"));
+
     public IClusterClient Client => Cluster.Client;
 
     public InMemoryClusterFixture()
@@ -34,6 +37,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ISnapshotSink, FilesystemSnapshotSink>();
             silo.Services.AddSingleton<SnapshotSinks>();
             silo.Services.AddSingleton<SnapshotTransfer>();
+            silo.Services.AddSingleton<Berth.Secrets.SecretProtector>();
             silo.Services.AddSingleton<IContainerRuntimeProvider>(
                 new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = Runtime }));
             silo.Services.AddSingleton<IOptions<BerthOptions>>(Options.Create(new BerthOptions
@@ -45,9 +49,10 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 OrphanGracePeriod = TimeSpan.FromSeconds(1),
                 MemberCreateDeadline = TimeSpan.FromSeconds(30),
                 ClaimAuditInterval = TimeSpan.FromSeconds(1),
+                SecretsKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 Snapshots = new SnapshotOptions
                 {
-                    FilesystemRoot = Path.Combine(Path.GetTempPath(), "berth-mem-snapshots", Guid.NewGuid().ToString("N")),
+                    FilesystemRoot = SnapshotRoot,
                     StagingDirectory = Path.Combine(Path.GetTempPath(), "berth-mem-staging"),
                 },
                 HostUnhealthyCooldown = TimeSpan.FromSeconds(1),

@@ -71,7 +71,8 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
     private async Task PutAsync(string objectKey, Stream content, CancellationToken cancellationToken)
     {
         var start = content.Position;
-        // Content-MD5 is checked by every S3-compatible store: a body damaged or cut short in transit is refused.
+        // AWS and most S3-compatible stores check Content-MD5, refusing a body damaged or cut short in
+        // transit (s3rver does not; SnapshotTransfer reads every snapshot back and checks it anyway).
         string md5;
         using (var hash = MD5.Create())
         {
@@ -91,8 +92,9 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
                     AutoResetStreamPosition = false,
                     ContentType = "application/x-tar",
                     MD5Digest = md5,
-                    // One plain signed body, not aws-chunked with trailing checksums, which many
-                    // S3-compatible stores (s3rver among them) do not decode.
+                    // One plain body. The SDK's default is an aws-chunked body (chunk signatures, and a
+                    // CRC32 trailer), which stores that do not decode keep verbatim: s3rver 3.7
+                    // answers 200 and then serves the chunk framing as the object.
                     UseChunkEncoding = false,
                 }, cancellationToken);
                 return;
@@ -101,7 +103,7 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
             {
                 if (attempt == 0)
                 {
-                    await CreateBucketAsync(cancellationToken);
+                    await EnsureBucketAsync(cancellationToken);
                 }
                 else
                 {
@@ -112,8 +114,11 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
         }
     }
 
-    /// <summary>Silos racing to create the bucket all succeed: "already yours" is success.</summary>
-    private async Task CreateBucketAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the bucket unless it is already there. Silos racing to create it all succeed: a
+    /// conflict is success once the bucket answers to these credentials.
+    /// </summary>
+    public async Task EnsureBucketAsync(CancellationToken cancellationToken)
     {
         await _bucketCreation.WaitAsync(cancellationToken);
         try
@@ -129,7 +134,8 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
             }
             catch (AmazonS3Exception ex) when (ex.ErrorCode is "BucketAlreadyExists" or "OperationAborted" || ex.StatusCode == HttpStatusCode.Conflict)
             {
-                // Either another creator won the race (then the bucket is usable) or someone else owns the name.
+                // Another creator won the race, or someone else owns the name (some stores, s3rver
+                // among them, say BucketAlreadyExists even to the owner): usable only if it answers us.
                 if (!await BucketIsReachableAsync(bucket, cancellationToken))
                 {
                     throw new InvalidOperationException($"snapshot bucket '{bucket}' exists but is not accessible with these credentials", ex);
@@ -197,8 +203,8 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
         var config = new AmazonS3Config
         {
             ForcePathStyle = settings.ForcePathStyle,
-            // The SDK's default (CRC32 in an aws-chunked trailer on every upload) is refused or stored
-            // verbatim by S3-compatible stores that predate it; Content-MD5 and SigV4 guard the body instead.
+            // The SDK's default adds x-amz-checksum-* headers or trailers to every upload, which
+            // S3-compatible stores that predate them refuse; Content-MD5 and SigV4 guard the body instead.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };

@@ -13,16 +13,19 @@ namespace Berth.State;
 /// </summary>
 public static class SnapshotArchive
 {
-    /// <summary>Writes the snapshot of <paramref name="dockerTar"/> to <paramref name="output"/> and returns its digest.</summary>
+    /// <summary>
+    /// Writes the snapshot of <paramref name="dockerTar"/> to <paramref name="output"/> and returns
+    /// its digest. The output must be seekable (a staging file): entries arrive as unseekable
+    /// streams, and the tar writer patches their headers.
+    /// </summary>
     /// <param name="rootName">The first path component Docker put on every entry (the state directory's name).</param>
     public static async Task<SnapshotDigest> NormalizeAsync(Stream dockerTar, string rootName, long maxBytes, Stream output, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var hashing = new HashingStream(output, hash);
+        var start = output.Position;
         long contentBytes = 0;
         var entries = 0;
         await using (var reader = new TarReader(dockerTar, leaveOpen: true))
-        await using (var writer = new TarWriter(hashing, TarEntryFormat.Pax, leaveOpen: true))
+        await using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
@@ -42,8 +45,18 @@ public static class SnapshotArchive
                 await writer.WriteEntryAsync(Copy(entry, relative), cancellationToken);
             }
         }
-        await hashing.FlushAsync(cancellationToken);
-        return new SnapshotDigest(Convert.ToHexStringLower(hash.GetHashAndReset()), hashing.BytesWritten, contentBytes, entries);
+        await output.FlushAsync(cancellationToken);
+        var end = output.Position;
+        output.Position = start;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await output.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+        }
+        output.Position = end;
+        return new SnapshotDigest(Convert.ToHexStringLower(hash.GetHashAndReset()), end - start, contentBytes, entries);
     }
 
     /// <summary>Reads a whole snapshot, checking every entry, and returns its digest; throws on the first bad entry.</summary>

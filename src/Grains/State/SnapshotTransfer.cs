@@ -22,14 +22,22 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
     public async Task<SnapshotDigest> SaveAsync(IContainerRuntime runtime, string containerId, string stateTarget, SnapshotKey key, string sinkName, long maxBytes, CancellationToken cancellationToken)
     {
         var sink = sinks.Get(sinkName);
+        var raw = NewStagingFile();
         var staging = NewStagingFile();
         try
         {
-            SnapshotDigest digest;
+            // Docker's chunked response stream fails partial reads at its end, which the tar reader
+            // makes; a plain copy to disk first (bounded by the size limit) avoids that.
             await using (var docker = await runtime.ReadArchiveAsync(containerId, stateTarget, cancellationToken))
+            await using (var file = File.Create(raw))
+            {
+                await CopyBoundedAsync(docker, file, RawLimit(maxBytes), cancellationToken);
+            }
+            SnapshotDigest digest;
+            await using (var input = File.OpenRead(raw))
             await using (var file = File.Create(staging))
             {
-                digest = await SnapshotArchive.NormalizeAsync(docker, Path.GetFileName(stateTarget.TrimEnd('/')), maxBytes, file, cancellationToken);
+                digest = await SnapshotArchive.NormalizeAsync(input, Path.GetFileName(stateTarget.TrimEnd('/')), maxBytes, file, cancellationToken);
             }
             await using (var file = File.OpenRead(staging))
             {
@@ -48,7 +56,27 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         }
         finally
         {
+            File.Delete(raw);
             File.Delete(staging);
+        }
+    }
+
+    /// <summary>Tar headers and padding on top of the content limit: 512 bytes per entry, generously.</summary>
+    private static long RawLimit(long maxBytes) => maxBytes + maxBytes / 8 + 4 * 1024 * 1024;
+
+    private static async Task CopyBoundedAsync(Stream source, Stream destination, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                throw new BerthException(BerthErrorKind.Unprocessable, $"the state is larger than the workload's snapshot limit", "sync.max_size");
+            }
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
 

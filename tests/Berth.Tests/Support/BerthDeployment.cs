@@ -46,6 +46,9 @@ public sealed class BerthDeployment : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>The silos' working directory: the filesystem sink keeps snapshots below it.</summary>
+    public string WorkDirectory => _workDir;
+
     public int HttpPort { get; }
 
     public HttpClient Http { get; }

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Berth.Configuration;
+using Berth.Contracts;
+using Berth.Tests.Support;
+
+namespace Berth.Tests.Integration;
+
+/// <summary>Tenant state and secrets on the real engine: saved on release, restored into a fresh container on claim.</summary>
+public sealed class StateSyncTests
+{
+    private static string StatefulWorkload(string id, string sink, string extra = "") => $"""
+        id: {id}
+        image: {DockerRequirement.TestImage}
+        command: ["sleep", "3600"]
+        user: "1000:1000"
+        volumes:
+          state:
+            target: /data
+          secrets:
+            target: /run/secrets
+        sync:
+          sink: {sink}
+          policy:
+            manual: true
+        {extra}
+        pool:
+          min_size: 1
+          max_size: 4
+        """;
+
+    private static async Task<string> RegisterAsync(BerthDeployment berth, string prefix, string sink, string extra = "")
+    {
+        var id = Workloads.NewId(prefix);
+        using var response = await berth.Api.PutWorkloadYamlAsync(id, StatefulWorkload(id, sink, extra));
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await berth.Api.WaitForIdleAsync(id, 1);
+        return id;
+    }
+
+    private static async Task RoundTripAsync(BerthDeployment berth, string sink)
+    {
+        var workload = await RegisterAsync(berth, $"rt-{sink[..2]}", sink);
+        var tenant = $"t-{workload}";
+        var first = await berth.Api.ClaimOkAsync(tenant, workload);
+        var files = new Dictionary<string, byte[]>
+        {
+            ["notes.txt"] = Encoding.UTF8.GetBytes("remember me"),
+            ["blob.bin"] = RandomNumberGenerator.GetBytes(256 * 1024),
+        };
+        await ContainerFiles.WriteAsync(berth.Docker, first.ContainerId!, "/data", files);
+
+        var released = await berth.Api.ReleaseOkAsync(tenant);
+        Assert.Equal(TenantClaimState.Released, released.State);
+        Assert.NotNull(released.LastSnapshotAt);
+
+        var second = await berth.Api.ClaimOkAsync(tenant, workload);
+        Assert.NotEqual(first.ContainerId, second.ContainerId);
+        foreach (var (name, content) in files)
+        {
+            Assert.Equal(content, await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, $"/data/{name}"));
+        }
+        // The workload's own (non-root) user owns its restored state.
+        var (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, second.ContainerId!, "sh", "-c", "echo more >> /data/notes.txt && cat /data/notes.txt");
+        Assert.True(exit == 0, output);
+    }
+
+    [DockerFact]
+    public async Task State_round_trips_through_the_filesystem_sink()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        await RoundTripAsync(berth, "filesystem");
+    }
+
+    [PostgresDockerFact]
+    public async Task State_round_trips_through_the_postgres_sink_across_silos()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Postgres, silos: 2);
+        await berth.StartAsync();
+        await RoundTripAsync(berth, "postgres");
+        // The next claim is served whichever silo the tenant grain now lives on.
+        await berth.StopSiloAsync(0);
+        var workload = (await berth.Http.GetFromJsonAsync<List<WorkloadEntry>>("/workloads"))!.Single().Id;
+        var again = await berth.Api.ReleaseOkAsync($"t-{workload}");
+        Assert.Equal(TenantClaimState.Released, again.State);
+        var claim = await berth.Api.ClaimOkAsync($"t-{workload}", workload);
+        Assert.Equal("remember me\nmore\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, claim.ContainerId!, "/data/notes.txt")));
+    }
+
+    private sealed record WorkloadEntry(string Id);
+
+    [DockerFact]
+    public async Task Secrets_are_readable_not_writable_and_absent_from_snapshots_logs_and_answers()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var workload = await RegisterAsync(berth, "secret", "filesystem");
+        var tenant = $"t-{workload}";
+        var value = "sk-" + Guid.NewGuid().ToString("N");
+        using (var put = await berth.Http.PutAsync($"/tenants/{tenant}/secrets/api-key", new StringContent(value)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        }
+
+        var claim = await berth.Api.ClaimOkAsync(tenant, workload);
+
+        var read = await ContainerFiles.ExecAsync(berth.Docker, claim.ContainerId!, "cat", "/run/secrets/api-key");
+        Assert.Equal((0L, value), read);
+        var overwrite = await ContainerFiles.ExecAsync(berth.Docker, claim.ContainerId!, "sh", "-c", "echo stolen > /run/secrets/api-key");
+        Assert.NotEqual(0L, overwrite.ExitCode);
+        var create = await ContainerFiles.ExecAsync(berth.Docker, claim.ContainerId!, "touch", "/run/secrets/new");
+        Assert.NotEqual(0L, create.ExitCode);
+        Assert.Equal((0L, value), await ContainerFiles.ExecAsync(berth.Docker, claim.ContainerId!, "cat", "/run/secrets/api-key"));
+
+        await ContainerFiles.WriteAsync(berth.Docker, claim.ContainerId!, "/data", new Dictionary<string, byte[]> { ["work"] = [1, 2, 3] });
+        await berth.Api.ReleaseOkAsync(tenant);
+
+        var snapshots = Directory.GetFiles(berth.WorkDirectory, "*.tar", SearchOption.AllDirectories);
+        Assert.NotEmpty(snapshots);
+        Assert.All(snapshots, path => Assert.DoesNotContain(value, Encoding.Latin1.GetString(File.ReadAllBytes(path))));
+        Assert.DoesNotContain(berth.SiloOutput, line => line.Contains(value));
+        var names = await berth.Http.GetStringAsync($"/tenants/{tenant}/secrets");
+        Assert.Contains("api-key", names);
+        Assert.DoesNotContain(value, names);
+        Assert.DoesNotContain(value, await berth.Http.GetStringAsync($"/tenants/{tenant}/status"));
+        Assert.DoesNotContain(value, await berth.Http.GetStringAsync($"/pools/{workload}"));
+    }
+
+    [DockerFact]
+    public async Task A_malicious_snapshot_fails_the_claim_clearly_and_hands_out_nothing()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var workload = await RegisterAsync(berth, "evil", "filesystem");
+        var tenant = $"t-{workload}";
+        var first = await berth.Api.ClaimOkAsync(tenant, workload);
+        await ContainerFiles.WriteAsync(berth.Docker, first.ContainerId!, "/data", new Dictionary<string, byte[]> { ["ok.txt"] = [1] });
+        await berth.Api.ReleaseOkAsync(tenant);
+
+        // Someone with access to the sink swaps the snapshot for one that escapes the state directory.
+        var stored = Directory.GetFiles(berth.WorkDirectory, "*.tar", SearchOption.AllDirectories).Single();
+        await using (var file = File.Create(stored))
+        await using (var writer = new System.Formats.Tar.TarWriter(file, System.Formats.Tar.TarEntryFormat.Pax))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "../../etc/evil") { DataStream = new MemoryStream([1]) });
+        }
+
+        using var refused = await berth.Api.ClaimAsync(tenant, workload);
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("unsafe tar entry", body);
+        var status = Assert.Single((await berth.Api.StatusAsync(tenant)).Claims);
+        Assert.Equal(TenantClaimState.Failed, status.State);
+        var pool = await Eventually.Until(() => berth.Api.PoolAsync(workload), p => p.Members.All(m => m.TenantId != tenant), "the prepared member to be given up");
+        Assert.Equal(0, pool.Claimed);
+    }
+
+    [DockerFact]
+    public async Task State_over_the_size_limit_refuses_the_release_with_a_clear_error()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var workload = await RegisterAsync(berth, "big", "filesystem", extra: "  max_size: 64k");
+        var tenant = $"t-{workload}";
+        var claim = await berth.Api.ClaimOkAsync(tenant, workload);
+        await ContainerFiles.WriteAsync(berth.Docker, claim.ContainerId!, "/data", new Dictionary<string, byte[]> { ["big.bin"] = new byte[200 * 1024] });
+
+        using var refused = await berth.Api.ReleaseAsync(tenant);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("65536 bytes", await refused.Content.ReadAsStringAsync());
+        var status = Assert.Single((await berth.Api.StatusAsync(tenant)).Claims);
+        Assert.Equal(TenantClaimState.Claimed, status.State);
+        Assert.True((await berth.Docker.Containers.InspectContainerAsync(claim.ContainerId)).State.Running);
+    }
+
+    [DockerFact]
+    public async Task A_silo_killed_during_a_release_loses_no_state()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var workload = await RegisterAsync(berth, "kill", "filesystem");
+        var tenant = $"t-{workload}";
+        var claim = await berth.Api.ClaimOkAsync(tenant, workload);
+        var blob = RandomNumberGenerator.GetBytes(24 * 1024 * 1024);
+        await ContainerFiles.WriteAsync(berth.Docker, claim.ContainerId!, "/data", new Dictionary<string, byte[]> { ["blob.bin"] = blob });
+
+        var release = berth.Api.ReleaseAsync(tenant);
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        berth.KillSilo(0);
+        try
+        {
+            (await release).Dispose();
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        berth.StartSilo(0);
+        await berth.WaitUntilReadyAsync();
+        // Whatever step the kill interrupted, the release converges and the next claim has the state.
+        var released = await Eventually.Until(async () =>
+        {
+            using var again = await berth.Api.ReleaseAsync(tenant);
+            return again.StatusCode;
+        }, code => code == HttpStatusCode.OK, "the release to complete after the restart");
+        var next = await berth.Api.ClaimOkAsync(tenant, workload);
+        Assert.Equal(blob, await ContainerFiles.ReadAsync(berth.Docker, next.ContainerId!, "/data/blob.bin"));
+    }
+
+    [DockerFact]
+    public async Task A_manual_sync_takes_a_snapshot_while_the_container_keeps_running()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var workload = await RegisterAsync(berth, "manual", "filesystem");
+        var tenant = $"t-{workload}";
+        var claim = await berth.Api.ClaimOkAsync(tenant, workload);
+        await ContainerFiles.WriteAsync(berth.Docker, claim.ContainerId!, "/data", new Dictionary<string, byte[]> { ["a"] = [7] });
+
+        var synced = await BerthApi.ReadOkAsync<TenantClaimView>(await berth.Http.PostAsync($"/tenants/{tenant}/sync", null));
+
+        Assert.Equal(TenantClaimState.Claimed, synced.State);
+        Assert.NotNull(synced.LastSnapshotAt);
+        Assert.True((await berth.Docker.Containers.InspectContainerAsync(claim.ContainerId)).State.Running);
+    }
+}

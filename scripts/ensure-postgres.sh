@@ -11,6 +11,12 @@ PG_DB="${BERTH_PG_DB:-berth}"
 
 answers() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
 
+# Already set up (possibly by someone else, as another user): nothing to change.
+if answers && PGPASSWORD="$PG_PASSWORD" psql -h 127.0.0.1 -U "$PG_USER" -d "$PG_DB" -qtAc "SELECT 1" >/dev/null 2>&1; then
+  echo "ensure-postgres: ready on 127.0.0.1:5432 (database $PG_DB, role $PG_USER)"
+  exit 0
+fi
+
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   if [ "$(id -u)" != "0" ]; then
     echo "ensure-postgres: PostgreSQL is not installed and we are not root; install postgresql and retry" >&2

@@ -34,11 +34,18 @@ start() {
   setsid dotnet src/Gateway/bin/Release/net10.0/Berth.Gateway.dll --urls "http://127.0.0.1:$HTTP_PORT" \
     >"$STATE_DIR/gateway.log" 2>&1 < /dev/null &
   echo "gateway $!" >> "$STATE_DIR/pids"
+  ready=0
   for _ in $(seq 1 120); do
-    curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break
+    if curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null; then ready=1; break; fi
     sleep 1
   done
   status
+  if [ "$ready" != 1 ]; then
+    echo "run-cluster: the gateway did not become ready; last log lines:" >&2
+    tail -n 15 "$STATE_DIR"/*.log >&2
+    stop
+    exit 1
+  fi
   echo "run-cluster: gateway on http://127.0.0.1:$HTTP_PORT (logs in $STATE_DIR)"
 }
 

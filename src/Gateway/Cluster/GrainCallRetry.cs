@@ -37,7 +37,12 @@ public sealed class GrainCallRetry
     }
 
     /// <summary>Silo loss and message rejections; not application errors, which are BerthException.</summary>
+    /// <remarks>
+    /// InconsistentStateException: a stale duplicate activation lost its storage race after a
+    /// failover; Orleans has deactivated it, and the retry reaches the live one.
+    /// </remarks>
     private static bool IsTransient(OrleansException ex) => ex is SiloUnavailableException or OrleansMessageRejectionException
+        or Orleans.Storage.InconsistentStateException
         || ex.GetType().Name is "ConnectionFailedException" or "GatewayTooBusyException" or "ClientNotAvailableException";
 
     public async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)

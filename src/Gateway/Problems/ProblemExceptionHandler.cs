@@ -17,8 +17,8 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BerthException berth => ProblemResults.From(berth),
             WorkloadSpecException spec => ProblemResults.InvalidSpec(spec),
             BadHttpRequestException bad => ProblemResults.Problem(bad.StatusCode, bad.Message),
-            OrleansException or TimeoutException or SiloUnavailableException =>
-                ProblemResults.Problem(StatusCodes.Status503ServiceUnavailable, $"the cluster did not answer: {exception.Message}", retryAfterSeconds: 2),
+            // Details (storage errors carry inner exceptions and stack traces) go to the log, not the client.
+            OrleansException or TimeoutException => LogAndHide(httpContext, exception),
             _ => null,
         };
         if (result is null)
@@ -28,5 +28,14 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         }
         await result.ExecuteAsync(httpContext);
         return true;
+    }
+
+    private IResult LogAndHide(HttpContext httpContext, Exception exception)
+    {
+        logger.LogWarning(exception, "The cluster could not serve {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        var detail = exception is TimeoutException
+            ? "the cluster did not answer in time; retry"
+            : "the cluster is temporarily unavailable (a silo may be failing over); retry";
+        return ProblemResults.Problem(StatusCodes.Status503ServiceUnavailable, detail, retryAfterSeconds: 2);
     }
 }

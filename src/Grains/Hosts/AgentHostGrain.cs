@@ -139,10 +139,12 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             _logger.LogInformation("Created member {Member} of {Workload} as container {ContainerId} on {Host}", request.MemberId, request.Spec.Id, container.ContainerId, HostId);
             return container;
         }
-        catch (BerthException ex) when (ex.Kind == BerthErrorKind.Unprocessable)
+        catch (Exception ex) when (ex is MemberStartException or BerthException { Kind: BerthErrorKind.Unprocessable })
         {
-            // A missing image is the spec's fault, not the engine's: the host stays healthy.
+            // A missing image or a container that will not start is the workload's fault, not the
+            // engine's: the host stays healthy for every other workload.
             _lastError = ex.Message;
+            _logger.LogWarning("Member {Member} of {Workload} did not start on {Host}: {Error}", request.MemberId, request.Spec.Id, HostId, ex.Message);
             throw;
         }
         catch (Exception ex)

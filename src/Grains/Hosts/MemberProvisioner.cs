@@ -49,10 +49,10 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
         while (true)
         {
             var inspection = await runtime.InspectAsync(containerId, cancellationToken)
-                ?? throw new InvalidOperationException($"container {containerId} vanished while starting");
+                ?? throw new MemberStartException($"container {containerId} vanished while starting");
             if (!inspection.IsRunning && inspection.State != "created")
             {
-                throw new InvalidOperationException($"container {containerId} is {inspection.State} right after start{(inspection.Error is null ? "" : $": {inspection.Error}")}");
+                throw new MemberStartException($"container {containerId} is {inspection.State} right after start{(inspection.Error is null ? "" : $": {inspection.Error}")}");
             }
             if (inspection.IsRunning && (healthcheck is null || inspection.Health == "healthy"))
             {
@@ -60,13 +60,19 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
             }
             if (inspection.Health == "unhealthy")
             {
-                throw new InvalidOperationException($"container {containerId} reported unhealthy");
+                throw new MemberStartException($"container {containerId} reported unhealthy");
             }
             if (DateTimeOffset.UtcNow > deadline)
             {
-                throw new TimeoutException($"container {containerId} was not {(healthcheck is null ? "running" : "healthy")} in time");
+                throw new MemberStartException($"container {containerId} was not {(healthcheck is null ? "running" : "healthy")} in time");
             }
             await Task.Delay(PollInterval, cancellationToken);
         }
     }
 }
+
+/// <summary>
+/// The container itself did not come up (it exited, or never turned healthy): the workload's
+/// problem, not the engine's, so it does not count against the host's health.
+/// </summary>
+public sealed class MemberStartException(string message) : Exception(message);

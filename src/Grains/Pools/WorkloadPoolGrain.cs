@@ -153,7 +153,7 @@ public sealed class WorkloadPoolGrain(
         }
         var cold = NewMember(tenantId);
         cold.Source = ClaimSource.Cold;
-        await state.WriteStateAsync();
+        await PersistAsync();
         return new PoolClaimTicket(cold.MemberId, cold.HostId, ClaimSource.Cold, null,
             new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId), spec);
     }
@@ -170,7 +170,7 @@ public sealed class WorkloadPoolGrain(
         member.Endpoints = container.Endpoints;
         member.StartedAt = container.StartedAt;
         member.MoveTo(PoolMemberState.Claimed, Now);
-        await state.WriteStateAsync();
+        await PersistAsync();
         return member.Container!;
     }
 
@@ -194,7 +194,7 @@ public sealed class WorkloadPoolGrain(
             // The tenant removes the container itself; if it dies first, the Destroying deadline
             // makes the host remove it instead.
             member.MoveTo(PoolMemberState.Destroying, Now);
-            await state.WriteStateAsync();
+            await PersistAsync();
         }
     }
 
@@ -220,7 +220,7 @@ public sealed class WorkloadPoolGrain(
         {
             BeginDestroy(member, "workload deleted");
         }
-        await state.WriteStateAsync();
+        await PersistAsync();
         return true;
     }
 
@@ -282,7 +282,7 @@ public sealed class WorkloadPoolGrain(
         _refillNotBefore = Now + backoff;
         logger.LogWarning("Background create of member {Member} of {Workload} failed ({Failures} in a row, next try in {Backoff}): {Error}",
             memberId, Workload, _consecutiveCreateFailures, backoff, error);
-        await state.WriteStateAsync();
+        await PersistAsync();
     }
 
     public async Task OnMemberDestroyed(string memberId)
@@ -471,7 +471,7 @@ public sealed class WorkloadPoolGrain(
     {
         var wanted = RefillWanted();
         var created = Enumerable.Range(0, Math.Max(0, wanted)).Select(_ => NewMember(tenantId: null)).ToList();
-        await state.WriteStateAsync();
+        await PersistAsync();
         foreach (var member in created)
         {
             _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId)
@@ -524,5 +524,22 @@ public sealed class WorkloadPoolGrain(
         member.MoveTo(PoolMemberState.Destroying, Now);
         logger.LogInformation("Destroying member {Member} of {Workload} (container {ContainerId}): {Reason}", member.MemberId, Workload, member.ContainerId ?? "none", reason);
         _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);
+    }
+
+    /// <summary>
+    /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
+    /// dropped (the next call reactivates from what was really stored) before the error goes on.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 }

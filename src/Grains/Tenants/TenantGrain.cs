@@ -78,7 +78,7 @@ public sealed class TenantGrain(
         }
 
         record.MoveTo(TenantClaimState.Claiming, Now);
-        await state.WriteStateAsync();
+        await PersistAsync();
         RunningContainer container;
         try
         {
@@ -99,7 +99,7 @@ public sealed class TenantGrain(
             }
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
-            await state.WriteStateAsync();
+            await PersistAsync();
             logger.LogWarning("Cold claim of {Workload} for tenant {Tenant} failed: {Error}", workload, TenantId, ex.Message);
             throw;
         }
@@ -120,7 +120,7 @@ public sealed class TenantGrain(
             return;
         }
         record.MoveTo(TenantClaimState.Restoring, Now);
-        await state.WriteStateAsync();
+        await PersistAsync();
         var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
         try
         {
@@ -147,7 +147,7 @@ public sealed class TenantGrain(
             }
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
-            await state.WriteStateAsync();
+            await PersistAsync();
             throw;
         }
     }
@@ -156,7 +156,7 @@ public sealed class TenantGrain(
     {
         ValidateSecret(name, value);
         state.State.Secrets[name] = protector.Protect(TenantId, name, value);
-        await state.WriteStateAsync();
+        await PersistAsync();
         logger.LogInformation("Tenant {Tenant} stored secret {Secret} ({Bytes} bytes)", TenantId, name, value.Length);
     }
 
@@ -166,7 +166,7 @@ public sealed class TenantGrain(
         {
             return false;
         }
-        await state.WriteStateAsync();
+        await PersistAsync();
         logger.LogInformation("Tenant {Tenant} deleted secret {Secret}", TenantId, name);
         return true;
     }
@@ -238,7 +238,7 @@ public sealed class TenantGrain(
         record.Container = container;
         record.ClaimedAt = Now;
         record.MoveTo(TenantClaimState.Claimed, Now);
-        await state.WriteStateAsync();
+        await PersistAsync();
         StartPeriodicSync(record);
         logger.LogInformation("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
@@ -253,7 +253,7 @@ public sealed class TenantGrain(
             return View(record);
         }
         record.MoveTo(TenantClaimState.Releasing, Now);
-        await state.WriteStateAsync();
+        await PersistAsync();
         await TryFinishReleaseAsync(record);
         return View(record);
     }
@@ -269,12 +269,12 @@ public sealed class TenantGrain(
         {
             await FinishReleaseAsync(record);
             _saveAttempts = 0;
-            await state.WriteStateAsync();
+            await PersistAsync();
         }
         catch (BerthException ex) when (record.State == TenantClaimState.Saving && ex.Kind == BerthErrorKind.Unprocessable)
         {
             record.MoveTo(TenantClaimState.Claimed, Now, $"release refused, the container is kept: {ex.Message}");
-            await state.WriteStateAsync();
+            await PersistAsync();
             throw;
         }
         catch (Exception ex) when (record.State == TenantClaimState.Saving)
@@ -282,7 +282,7 @@ public sealed class TenantGrain(
             _saveAttempts++;
             var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(_saveAttempts, 6))));
             record.MoveTo(TenantClaimState.Saving, Now, $"saving the state failed (attempt {_saveAttempts}): {ex.Message}; the container is kept stopped and Berth retries in {delay.TotalSeconds:0}s");
-            await state.WriteStateAsync();
+            await PersistAsync();
             if (record.Container is { } container)
             {
                 try
@@ -302,7 +302,7 @@ public sealed class TenantGrain(
         catch (Exception ex)
         {
             record.MoveTo(TenantClaimState.Failed, Now, $"release failed: {ex.Message}; retry the release");
-            await state.WriteStateAsync();
+            await PersistAsync();
             throw;
         }
     }
@@ -359,7 +359,7 @@ public sealed class TenantGrain(
             return;
         }
         record.MoveTo(TenantClaimState.Saving, Now, record.Error);
-        await state.WriteStateAsync();
+        await PersistAsync();
         try
         {
             await TakeSnapshotAsync(record, sync, container);
@@ -372,7 +372,7 @@ public sealed class TenantGrain(
         }
         record.SavedForRelease = true;
         record.MoveTo(TenantClaimState.Releasing, Now);
-        await state.WriteStateAsync();
+        await PersistAsync();
     }
 
     /// <summary>
@@ -388,7 +388,7 @@ public sealed class TenantGrain(
         history.Add(new SnapshotRecord(snapshotId, sync.Sink, digest, Now));
         var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Value.Snapshots.Keep))).ToList();
         history.RemoveRange(0, expired.Count);
-        await state.WriteStateAsync();
+        await PersistAsync();
         foreach (var old in expired)
         {
             try
@@ -458,7 +458,7 @@ public sealed class TenantGrain(
         }
         logger.LogWarning("Tenant {Tenant}'s claim on {Workload} is {State}: {Reason} (container {ContainerId})",
             TenantId, workload, record.State, reason, containerId ?? "none");
-        await state.WriteStateAsync();
+        await PersistAsync();
     }
 
     public async Task VerifyClaim(string workload, string memberId)
@@ -511,7 +511,24 @@ public sealed class TenantGrain(
         }
         if (interrupted.Count > 0)
         {
+            await PersistAsync();
+        }
+    }
+
+    /// <summary>
+    /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
+    /// dropped (the next call reactivates from what was really stored) before the error goes on.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        try
+        {
             await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
         }
     }
 }

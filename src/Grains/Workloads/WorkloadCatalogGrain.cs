@@ -28,20 +28,18 @@ public sealed class WorkloadCatalogGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => WakePoolsAsync();
 
-    private async Task WakePoolsAsync()
+    /// <summary>All pools at once: one pool whose silo just died must not hold up the others.</summary>
+    private Task WakePoolsAsync() => Task.WhenAll(state.State.Workloads.Values.Select(async record =>
     {
-        foreach (var record in state.State.Workloads.Values)
+        try
         {
-            try
-            {
-                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Spec.Id).Configure(record.Spec, record.Version);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Could not wake the pool of {Workload}; the next reminder tries again", record.Spec.Id);
-            }
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Spec.Id).Configure(record.Spec, record.Version);
         }
-    }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not wake the pool of {Workload}; the next reminder tries again", record.Spec.Id);
+        }
+    }));
 
     public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec)
     {
@@ -54,7 +52,7 @@ public sealed class WorkloadCatalogGrain(
         }
         var record = new WorkloadRecord(spec, version, clock.GetUtcNow());
         state.State.Workloads[spec.Id] = record;
-        await state.WriteStateAsync();
+        await PersistAsync();
         await GrainFactory.GetGrain<IWorkloadPoolGrain>(spec.Id).Configure(spec, version);
         logger.LogInformation("Workload {Workload} {Action} at version {Version}", spec.Id, created ? "registered" : "updated", version);
         return (record, created);
@@ -92,7 +90,24 @@ public sealed class WorkloadCatalogGrain(
             throw BerthException.Conflict($"workload '{id}' has claimed containers; release them before deleting it");
         }
         state.State.Workloads.Remove(id);
-        await state.WriteStateAsync();
+        await PersistAsync();
         logger.LogInformation("Workload {Workload} deleted", id);
+    }
+
+    /// <summary>
+    /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
+    /// dropped (the next call reactivates from what was really stored) before the error goes on.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 }

@@ -47,7 +47,7 @@ public sealed class StateSyncTests
         var first = await berth.Api.ClaimOkAsync(tenant, workload);
         var files = new Dictionary<string, byte[]>
         {
-            ["notes.txt"] = Encoding.UTF8.GetBytes("remember me"),
+            ["notes.txt"] = Encoding.UTF8.GetBytes("remember me\n"),
             ["blob.bin"] = RandomNumberGenerator.GetBytes(256 * 1024),
         };
         await ContainerFiles.WriteAsync(berth.Docker, first.ContainerId!, "/data", files);
@@ -202,9 +202,10 @@ public sealed class StateSyncTests
         berth.StartSilo(0);
         await berth.WaitUntilReadyAsync();
         // Whatever step the kill interrupted, the release converges and the next claim has the state.
-        var released = await Eventually.Until(async () =>
+        // (A release that had already completed answers "released" again: it is idempotent by workload.)
+        await Eventually.Until(async () =>
         {
-            using var again = await berth.Api.ReleaseAsync(tenant);
+            using var again = await berth.Api.ReleaseAsync(tenant, workload);
             return again.StatusCode;
         }, code => code == HttpStatusCode.OK, "the release to complete after the restart");
         var next = await berth.Api.ClaimOkAsync(tenant, workload);

@@ -39,7 +39,7 @@ public sealed class BerthDeployment : IAsyncDisposable
         _gatewayPorts = Enumerable.Range(0, silos).Select(_ => FreePort.Next()).ToArray();
         _silos = new BerthProcess?[silos];
         HttpPort = FreePort.Next();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(200) };
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(240) };
         Api = new BerthApi(Http);
         Docker = DockerRequirement.CreateClient();
     }

@@ -36,7 +36,8 @@ public sealed class PrivateDockerEngine : IAsyncDisposable
             Directory.CreateDirectory(_root);
             // Its own bridge: an engine started with --bridge none would delete the shared engine's docker0.
             await RunAsync("ip", $"link add {_bridge} type bridge");
-            await RunAsync("ip", $"addr add 172.31.250.1/24 dev {_bridge}");
+            // A subnet of its own per run, so that concurrent runs on one machine do not collide.
+            await RunAsync("ip", $"addr add 172.31.{Random.Shared.Next(200, 250)}.1/24 dev {_bridge}");
             await RunAsync("ip", $"link set {_bridge} up");
         }
         var start = new ProcessStartInfo("dockerd")

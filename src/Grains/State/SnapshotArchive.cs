@@ -45,6 +45,12 @@ public static class SnapshotArchive
                 await writer.WriteEntryAsync(Copy(entry, relative), cancellationToken);
             }
         }
+        if (entries == 0)
+        {
+            // An empty state is still a valid tar: the end-of-archive marker (two zero blocks),
+            // which the tar writer leaves out when nothing was written.
+            await output.WriteAsync(new byte[1024], cancellationToken);
+        }
         await output.FlushAsync(cancellationToken);
         var end = output.Position;
         output.Position = start;

@@ -50,6 +50,19 @@ public sealed class SnapshotArchiveTests
         Assert.Equal(digest, verified);
     }
 
+    [Fact]
+    public async Task An_empty_state_directory_is_a_valid_empty_snapshot()
+    {
+        using var docker = DockerTar(Dir("data/"));
+        using var snapshot = new MemoryStream();
+
+        var digest = await SnapshotArchive.NormalizeAsync(docker, "data", 1024, snapshot, CancellationToken.None);
+
+        Assert.Equal(0, digest.Entries);
+        snapshot.Position = 0;
+        Assert.Equal(digest, await SnapshotArchive.VerifyAsync(snapshot, 1024, CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("data/../etc/passwd")]
     [InlineData("data/sub/../../x")]

@@ -92,6 +92,22 @@ public sealed class StateSyncTests
 
     private sealed record WorkloadEntry(string Id);
 
+    [S3DockerFact]
+    public async Task State_round_trips_through_the_s3_sink()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite, siloEnvironment: new Dictionary<string, string>
+        {
+            ["Berth__Snapshots__S3__Bucket"] = $"berth-e2e-{Guid.NewGuid():N}"[..24],
+            ["Berth__Snapshots__S3__ServiceUrl"] = S3Requirement.Endpoint,
+            ["Berth__Snapshots__S3__ForcePathStyle"] = "true",
+            ["Berth__Snapshots__S3__Region"] = "us-east-1",
+            ["Berth__Snapshots__S3__AccessKey"] = S3Requirement.AccessKey,
+            ["Berth__Snapshots__S3__SecretKey"] = S3Requirement.SecretKey,
+        });
+        await berth.StartAsync();
+        await RoundTripAsync(berth, "s3");
+    }
+
     [DockerFact]
     public async Task Secrets_are_readable_not_writable_and_absent_from_snapshots_logs_and_answers()
     {

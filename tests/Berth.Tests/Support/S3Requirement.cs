@@ -57,3 +57,19 @@ public sealed class S3FactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact that needs Docker and the S3 server: skipped with a reason locally, never in CI.</summary>
+public sealed class S3DockerFactAttribute : FactAttribute
+{
+    public S3DockerFactAttribute()
+    {
+        if (!DockerRequirement.Required && DockerRequirement.Unavailable is { } docker)
+        {
+            Skip = $"Docker unavailable: {docker}";
+        }
+        else if (!S3Requirement.Required && S3Requirement.Unavailable is { } s3)
+        {
+            Skip = $"S3 unavailable: {s3}";
+        }
+    }
+}

@@ -73,9 +73,17 @@ public sealed class WorkloadPoolGrain(
                 Period = _options.PoolTickInterval,
                 KeepAlive = true,
             });
+        SubscribeToHosts();
+    }
+
+    /// <summary>
+    /// Every host sweeps and reports to this pool, so it hears what Docker really runs. Repeated
+    /// now and then: a host grain reactivated elsewhere (its silo died) starts with no subscribers.
+    /// </summary>
+    private void SubscribeToHosts()
+    {
         foreach (var hostId in runtimes.HostIds)
         {
-            // Make sure every host sweeps and reports to this pool, so it hears what Docker really runs.
             _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
         }
     }
@@ -451,11 +459,7 @@ public sealed class WorkloadPoolGrain(
             return;
         }
         _lastAudit = now;
-        foreach (var hostId in runtimes.HostIds)
-        {
-            // A host grain reactivated elsewhere (its silo died) starts with no subscribers.
-            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
-        }
+        SubscribeToHosts();
         foreach (var member in Members.Where(m => m.State is PoolMemberState.Claimed or PoolMemberState.Lost && now - m.StateSince > _options.ClaimAuditInterval))
         {
             _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).VerifyClaim(Workload, member.MemberId);

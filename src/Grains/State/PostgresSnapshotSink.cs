@@ -62,9 +62,7 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
             VALUES (@tenant, @workload, @snapshot, @content)
             ON CONFLICT (tenant_id, workload, snapshot_id) DO UPDATE SET content = EXCLUDED.content, created_at = now()
             """, connection);
-        command.Parameters.AddWithValue("tenant", key.TenantId);
-        command.Parameters.AddWithValue("workload", key.Workload);
-        command.Parameters.AddWithValue("snapshot", key.SnapshotId);
+        AddKey(command, key);
         command.Parameters.Add(new NpgsqlParameter("content", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = content });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -74,9 +72,7 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT content FROM berth_snapshots WHERE tenant_id = @tenant AND workload = @workload AND snapshot_id = @snapshot", connection);
-        command.Parameters.AddWithValue("tenant", key.TenantId);
-        command.Parameters.AddWithValue("workload", key.Workload);
-        command.Parameters.AddWithValue("snapshot", key.SnapshotId);
+        AddKey(command, key);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -97,9 +93,14 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             "DELETE FROM berth_snapshots WHERE tenant_id = @tenant AND workload = @workload AND snapshot_id = @snapshot", connection);
+        AddKey(command, key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddKey(NpgsqlCommand command, SnapshotKey key)
+    {
         command.Parameters.AddWithValue("tenant", key.TenantId);
         command.Parameters.AddWithValue("workload", key.Workload);
         command.Parameters.AddWithValue("snapshot", key.SnapshotId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -88,15 +88,7 @@ public sealed class TenantGrain(
         }
         catch (Exception ex)
         {
-            try
-            {
-                await pool.AbandonClaim(TenantId, ticket.MemberId, ex.Message);
-            }
-            catch (Exception abandonFailure)
-            {
-                // The pool's creation deadline or claim audit gives the member up instead.
-                logger.LogWarning(abandonFailure, "Could not give up member {Member} of {Workload} after a failed claim", ticket.MemberId, workload);
-            }
+            await GiveUpMemberAsync(workload, ticket.MemberId, ex.Message);
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
             await PersistAsync();
@@ -137,18 +129,27 @@ public sealed class TenantGrain(
         }
         catch (Exception ex)
         {
-            try
-            {
-                await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, record.MemberId!, $"preparing the container failed: {ex.Message}");
-            }
-            catch (Exception abandonFailure)
-            {
-                logger.LogWarning(abandonFailure, "Could not give up member {Member} after a failed restore", record.MemberId);
-            }
+            await GiveUpMemberAsync(record.Workload, record.MemberId!, $"preparing the container failed: {ex.Message}");
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
             await PersistAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Asks the pool to destroy a member this claim will not use. Best effort: if the pool cannot
+    /// be reached, its creation deadline or claim audit gives the member up instead.
+    /// </summary>
+    private async Task GiveUpMemberAsync(string workload, string memberId, string reason)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).AbandonClaim(TenantId, memberId, reason);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not give up member {Member} of {Workload}", memberId, workload);
         }
     }
 

@@ -48,27 +48,3 @@ public static class DockerRequirement
         }
     }
 }
-
-/// <summary>A fact that needs the real Docker engine: skipped with a reason locally, never in CI.</summary>
-public sealed class DockerFactAttribute : FactAttribute
-{
-    public DockerFactAttribute()
-    {
-        if (!DockerRequirement.Required && DockerRequirement.Unavailable is { } reason)
-        {
-            Skip = $"Docker unavailable: {reason}";
-        }
-    }
-}
-
-/// <summary>A theory that needs the real Docker engine: skipped with a reason locally, never in CI.</summary>
-public sealed class DockerTheoryAttribute : TheoryAttribute
-{
-    public DockerTheoryAttribute()
-    {
-        if (!DockerRequirement.Required && DockerRequirement.Unavailable is { } reason)
-        {
-            Skip = $"Docker unavailable: {reason}";
-        }
-    }
-}

@@ -56,19 +56,3 @@ public static class PostgresRequirement
         await drop.ExecuteNonQueryAsync();
     }
 }
-
-/// <summary>A fact that needs Docker and PostgreSQL: skipped with a reason locally, never in CI.</summary>
-public sealed class PostgresDockerFactAttribute : FactAttribute
-{
-    public PostgresDockerFactAttribute()
-    {
-        if (!DockerRequirement.Required && DockerRequirement.Unavailable is { } docker)
-        {
-            Skip = $"Docker unavailable: {docker}";
-        }
-        else if (!PostgresRequirement.Required && PostgresRequirement.Unavailable is { } postgres)
-        {
-            Skip = $"PostgreSQL unavailable: {postgres}";
-        }
-    }
-}

@@ -45,31 +45,3 @@ public static class S3Requirement
         }
     }
 }
-
-/// <summary>A fact that needs the S3 server: skipped with a reason locally, never in CI.</summary>
-public sealed class S3FactAttribute : FactAttribute
-{
-    public S3FactAttribute()
-    {
-        if (!S3Requirement.Required && S3Requirement.Unavailable is { } reason)
-        {
-            Skip = $"S3 unavailable: {reason}";
-        }
-    }
-}
-
-/// <summary>A fact that needs Docker and the S3 server: skipped with a reason locally, never in CI.</summary>
-public sealed class S3DockerFactAttribute : FactAttribute
-{
-    public S3DockerFactAttribute()
-    {
-        if (!DockerRequirement.Required && DockerRequirement.Unavailable is { } docker)
-        {
-            Skip = $"Docker unavailable: {docker}";
-        }
-        else if (!S3Requirement.Required && S3Requirement.Unavailable is { } s3)
-        {
-            Skip = $"S3 unavailable: {s3}";
-        }
-    }
-}

@@ -32,15 +32,17 @@ public interface IAgentHostGrain : IGrainWithStringKey
     Task StopContainer(string containerId);
 
     /// <summary>
-    /// Snapshots a container's state directory into a sink and verifies what the sink stored
-    /// (checksum) before answering: only then may the container be destroyed.
+    /// Snapshots one directory of a container into a sink and verifies what the sink stored
+    /// (checksum) before answering: only then may the container be destroyed. With
+    /// <paramref name="addTo"/>, the snapshot is that older one with this directory's files added
+    /// over it (mode <c>copy</c>: files deleted in the container stay).
     /// </summary>
     [ResponseTimeout("00:10:00")]
-    Task<SnapshotDigest> SaveSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, long maxBytes);
+    Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, long maxBytes, StoredSnapshot? addTo);
 
     /// <summary>Checks a snapshot (checksum, path safety) completely before writing any of it into the container.</summary>
     [ResponseTimeout("00:10:00")]
-    Task RestoreSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, SnapshotDigest expected, long maxBytes);
+    Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes);
 
     Task<HostView> GetView();
 

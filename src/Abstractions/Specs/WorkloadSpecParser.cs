@@ -103,6 +103,7 @@ public static partial class WorkloadSpecParser
             {
                 Error("sync", "needs volumes.state.target or sync.mappings to know what to sync");
             }
+            if (sync is not null) CheckMappings(sync.Mappings, volumes);
 
             if (errors.Count > 0) return null;
             return new WorkloadSpec
@@ -378,6 +379,34 @@ public static partial class WorkloadSpecParser
             fields.RejectUnknown();
             return new SyncSpec { Sink = sink, Mappings = [.. mappings], Policy = policy, MaxBytes = maxBytes };
         }
+
+        /// <summary>Each synced path becomes its own volume: no two the same or nested, none with the secrets.</summary>
+        private void CheckMappings(SyncMapping[] mappings, VolumesSpec volumes)
+        {
+            for (var i = 0; i < mappings.Length; i++)
+            {
+                var path = mappings[i].Path;
+                if (mappings.Take(i).Any(m => m.Path == path))
+                {
+                    Error($"sync.mappings[{i}].path", $"'{path}' is already mapped");
+                }
+                // A mapping may name the state directory itself (to set its direction or mode), not nest in or around it.
+                foreach (var other in mappings.Take(i).Select(m => m.Path).Append(volumes.StateTarget))
+                {
+                    if (other is not null && other != path && (IsSameOrInside(path, other) || IsSameOrInside(other, path)))
+                    {
+                        Error($"sync.mappings[{i}].path", $"must not be nested with '{other}': each synced path is saved on its own");
+                    }
+                }
+                if (volumes.SecretsTarget is { } secrets && (IsSameOrInside(path, secrets) || IsSameOrInside(secrets, path)))
+                {
+                    Error($"sync.mappings[{i}].path", $"must not overlap volumes.secrets.target ('{secrets}'): secrets never go into a snapshot");
+                }
+            }
+        }
+
+        private static bool IsSameOrInside(string path, string directory) =>
+            path == directory || path.StartsWith(directory + "/", StringComparison.Ordinal);
 
         internal string? ScalarText(SpecNode node)
         {

@@ -240,11 +240,11 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public async Task<SnapshotDigest> SaveSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, long maxBytes)
+    public async Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, long maxBytes, StoredSnapshot? addTo)
     {
         try
         {
-            var digest = await _snapshots.SaveAsync(Runtime, containerId, stateTarget, key, sink, maxBytes, CancellationToken.None);
+            var digest = await _snapshots.SaveAsync(Runtime, containerId, path, key, sink, maxBytes, addTo, CancellationToken.None);
             _logger.LogInformation("Saved snapshot {Snapshot} of container {ContainerId} to {Sink}: {Bytes} bytes, sha256 {Sha256}",
                 key, containerId, sink, digest.StoredBytes, digest.Sha256);
             return digest;
@@ -259,16 +259,16 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public async Task RestoreSnapshot(string containerId, string stateTarget, SnapshotKey key, string sink, SnapshotDigest expected, long maxBytes)
+    public async Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes)
     {
         try
         {
-            await _snapshots.RestoreAsync(Runtime, containerId, stateTarget, key, sink, expected, maxBytes, CancellationToken.None);
-            _logger.LogInformation("Restored snapshot {Snapshot} from {Sink} into container {ContainerId}", key, sink, containerId);
+            await _snapshots.RestoreAsync(Runtime, containerId, path, snapshot, maxBytes, CancellationToken.None);
+            _logger.LogInformation("Restored snapshot {Snapshot} from {Sink} into {Path} of container {ContainerId}", snapshot.Key, snapshot.Sink, path, containerId);
         }
         catch (Exception ex) when (ex is not BerthException)
         {
-            throw BerthException.Unavailable($"restoring snapshot {key} from '{sink}' into container {containerId} failed: {ex.Message}", _options.RetryAfterSeconds);
+            throw BerthException.Unavailable($"restoring snapshot {snapshot.Key} from '{snapshot.Sink}' into {path} of container {containerId} failed: {ex.Message}", _options.RetryAfterSeconds);
         }
     }
 

@@ -45,6 +45,63 @@ public static class SnapshotArchive
                 await writer.WriteEntryAsync(Copy(entry, relative), cancellationToken);
             }
         }
+        return await FinishAsync(output, start, contentBytes, entries, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="newer"/> with the entries of <paramref name="older"/> that it does not
+    /// replace (mode <c>copy</c>: what was saved before stays unless overwritten). Both are verified
+    /// snapshots; the output must be seekable.
+    /// </summary>
+    public static async Task<SnapshotDigest> MergeAsync(Stream newer, Stream older, long maxBytes, Stream output, CancellationToken cancellationToken)
+    {
+        var start = output.Position;
+        long contentBytes = 0;
+        var entries = 0;
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var leaves = new HashSet<string>(StringComparer.Ordinal);
+        await using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var (source, isNewer) in new[] { (newer, true), (older, false) })
+            {
+                await using var reader = new TarReader(source, leaveOpen: true);
+                while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+                {
+                    var name = entry.Name.TrimEnd('/');
+                    if (!isNewer && (written.Contains(name) || HasAncestorIn(name, leaves)
+                        || (entry.EntryType == TarEntryType.HardLink && !written.Contains(entry.LinkName.TrimEnd('/')))))
+                    {
+                        continue; // Replaced by the newer snapshot, under a path it made a file, or linking to what was dropped.
+                    }
+                    Check(entry, name);
+                    contentBytes += entry.Length;
+                    if (contentBytes > maxBytes)
+                    {
+                        throw new BerthException(BerthErrorKind.Unprocessable,
+                            $"the state with what earlier snapshots kept (sync mode copy) is larger than the workload's snapshot limit of {maxBytes} bytes", "sync.max_size");
+                    }
+                    written.Add(name);
+                    if (entry.EntryType != TarEntryType.Directory) leaves.Add(name);
+                    entries++;
+                    await writer.WriteEntryAsync(Copy(entry, name), cancellationToken);
+                }
+            }
+        }
+        return await FinishAsync(output, start, contentBytes, entries, cancellationToken);
+    }
+
+    private static bool HasAncestorIn(string name, HashSet<string> paths)
+    {
+        for (var slash = name.LastIndexOf('/'); slash > 0; slash = name.LastIndexOf('/', slash - 1))
+        {
+            if (paths.Contains(name[..slash])) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Ends the archive written from <paramref name="start"/> and hashes it.</summary>
+    private static async Task<SnapshotDigest> FinishAsync(Stream output, long start, long contentBytes, int entries, CancellationToken cancellationToken)
+    {
         if (entries == 0)
         {
             // An empty state is still a valid tar: the end-of-archive marker (two zero blocks),

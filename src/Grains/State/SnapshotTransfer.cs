@@ -19,16 +19,18 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         return Path.Combine(directory, Guid.NewGuid().ToString("N") + ".tar");
     }
 
-    public async Task<SnapshotDigest> SaveAsync(IContainerRuntime runtime, string containerId, string stateTarget, SnapshotKey key, string sinkName, long maxBytes, CancellationToken cancellationToken)
+    public async Task<SnapshotDigest> SaveAsync(IContainerRuntime runtime, string containerId, string path, SnapshotKey key, string sinkName, long maxBytes, StoredSnapshot? addTo, CancellationToken cancellationToken)
     {
         var sink = sinks.Get(sinkName);
         var raw = NewStagingFile();
         var staging = NewStagingFile();
+        var older = addTo is null ? null : NewStagingFile();
+        var merged = addTo is null ? null : NewStagingFile();
         try
         {
             // Docker's chunked response stream fails partial reads at its end, which the tar reader
             // makes; a plain copy to disk first (bounded by the size limit) avoids that.
-            await using (var docker = await runtime.ReadArchiveAsync(containerId, stateTarget, cancellationToken))
+            await using (var docker = await runtime.ReadArchiveAsync(containerId, path, cancellationToken))
             await using (var file = File.Create(raw))
             {
                 await CopyBoundedAsync(docker, file, RawLimit(maxBytes), cancellationToken);
@@ -37,7 +39,17 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
             await using (var input = File.OpenRead(raw))
             await using (var file = File.Create(staging))
             {
-                digest = await SnapshotArchive.NormalizeAsync(input, Path.GetFileName(stateTarget.TrimEnd('/')), maxBytes, file, cancellationToken);
+                digest = await SnapshotArchive.NormalizeAsync(input, Path.GetFileName(path.TrimEnd('/')), maxBytes, file, cancellationToken);
+            }
+            if (addTo is not null)
+            {
+                await DownloadVerifiedAsync(addTo, older!, maxBytes, cancellationToken);
+                await using var newer = File.OpenRead(staging);
+                await using var previous = File.OpenRead(older!);
+                await using var output = File.Create(merged!);
+                digest = await SnapshotArchive.MergeAsync(newer, previous, maxBytes, output, cancellationToken);
+                staging = SwapAndDelete(staging, merged!);
+                merged = null;
             }
             await using (var file = File.OpenRead(staging))
             {
@@ -56,8 +68,35 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         }
         finally
         {
-            File.Delete(raw);
-            File.Delete(staging);
+            foreach (var file in new[] { raw, staging, older, merged })
+            {
+                if (file is not null) File.Delete(file);
+            }
+        }
+    }
+
+    private static string SwapAndDelete(string replaced, string replacement)
+    {
+        File.Delete(replaced);
+        return replacement;
+    }
+
+    /// <summary>Copies a stored snapshot to a staging file and checks it whole (checksum, path safety).</summary>
+    private async Task DownloadVerifiedAsync(StoredSnapshot snapshot, string staging, long maxBytes, CancellationToken cancellationToken)
+    {
+        await using (var stored = await sinks.Get(snapshot.Sink).OpenReadAsync(snapshot.Key, cancellationToken))
+        await using (var file = File.Create(staging))
+        {
+            await stored.CopyToAsync(file, cancellationToken);
+        }
+        await using (var file = File.OpenRead(staging))
+        {
+            var check = await SnapshotArchive.VerifyAsync(file, maxBytes, cancellationToken);
+            if (check.Sha256 != snapshot.Digest.Sha256)
+            {
+                throw new BerthException(BerthErrorKind.Unprocessable,
+                    $"snapshot {snapshot.Key} is corrupt: checksum {check.Sha256}, expected {snapshot.Digest.Sha256}", "state");
+            }
         }
     }
 
@@ -80,31 +119,15 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         }
     }
 
-    public async Task RestoreAsync(IContainerRuntime runtime, string containerId, string stateTarget, SnapshotKey key, string sinkName, SnapshotDigest expected, long maxBytes, CancellationToken cancellationToken)
+    public async Task RestoreAsync(IContainerRuntime runtime, string containerId, string path, StoredSnapshot snapshot, long maxBytes, CancellationToken cancellationToken)
     {
-        var sink = sinks.Get(sinkName);
         var staging = NewStagingFile();
         try
         {
-            await using (var stored = await sink.OpenReadAsync(key, cancellationToken))
-            await using (var file = File.Create(staging))
-            {
-                await stored.CopyToAsync(file, cancellationToken);
-            }
             // Everything is checked before a single byte reaches the container.
-            await using (var file = File.OpenRead(staging))
-            {
-                var check = await SnapshotArchive.VerifyAsync(file, maxBytes, cancellationToken);
-                if (check.Sha256 != expected.Sha256)
-                {
-                    throw new BerthException(BerthErrorKind.Unprocessable,
-                        $"snapshot {key} is corrupt: checksum {check.Sha256}, expected {expected.Sha256}", "state");
-                }
-            }
-            await using (var file = File.OpenRead(staging))
-            {
-                await runtime.WriteArchiveAsync(containerId, stateTarget, file, cancellationToken);
-            }
+            await DownloadVerifiedAsync(snapshot, staging, maxBytes, cancellationToken);
+            await using var file = File.OpenRead(staging);
+            await runtime.WriteArchiveAsync(containerId, path, file, cancellationToken);
         }
         finally
         {

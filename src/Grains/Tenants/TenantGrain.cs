@@ -105,9 +105,11 @@ public sealed class TenantGrain(
     /// </summary>
     private async Task PrepareContainerAsync(TenantClaimRecord record, RunningContainer container)
     {
-        var latest = record.Sync is { RestoreOnClaim: true } ? LatestSnapshot(record.Workload) : null;
+        var restore = record.Sync is { RestoreOnClaim: true } sync && LatestSnapshot(record.Workload) is { } latest
+            ? latest.PartsOr(sync.Target).Where(part => sync.AllPaths.Any(p => p.Restore && p.Path == part.Path)).ToList()
+            : [];
         var secrets = record.SecretsTarget is not null && state.State.Secrets.Count > 0;
-        if (latest is null && !secrets)
+        if (restore.Count == 0 && !secrets)
         {
             return;
         }
@@ -116,10 +118,9 @@ public sealed class TenantGrain(
         var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
         try
         {
-            if (latest is not null)
+            foreach (var part in restore)
             {
-                await host.RestoreSnapshot(container.ContainerId, record.Sync!.Target,
-                    new SnapshotKey(TenantId, record.Workload, latest.SnapshotId), latest.Sink, latest.Digest, record.Sync.MaxBytes);
+                await host.RestoreSnapshot(container.ContainerId, part.Path, Stored(record.Workload, part), record.Sync!.MaxBytes);
             }
             if (secrets)
             {
@@ -377,28 +378,76 @@ public sealed class TenantGrain(
     }
 
     /// <summary>
-    /// Snapshots the container's state into the sink, and records it only once the sink's copy is
-    /// verified; older snapshots beyond the kept count are deleted afterwards.
+    /// Snapshots the container's synced paths into the sink, and records the snapshot only once
+    /// every part is stored and verified. A path that is not saved (direction download) carries
+    /// its previous part forward. Older snapshots beyond the kept count go afterwards, except the
+    /// parts a kept snapshot still shares.
     /// </summary>
     private async Task TakeSnapshotAsync(TenantClaimRecord record, StateSync sync, RunningContainer container)
     {
         var snapshotId = $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
-        var digest = await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).SaveSnapshot(
-            container.ContainerId, sync.Target, new SnapshotKey(TenantId, record.Workload, snapshotId), sync.Sink, sync.MaxBytes);
+        var previous = LatestSnapshot(record.Workload)?.PartsOr(sync.Target) ?? [];
+        var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
+        var parts = new List<SnapshotPart>();
+        var written = new List<SnapshotPart>();
+        try
+        {
+            var paths = sync.AllPaths;
+            for (var i = 0; i < paths.Count; i++)
+            {
+                var path = paths[i];
+                var before = previous.FirstOrDefault(p => p.Path == path.Path);
+                if (!path.Save)
+                {
+                    if (before is not null) parts.Add(before);
+                    continue;
+                }
+                var objectId = $"{snapshotId}-{i}";
+                var budget = Math.Max(0, sync.MaxBytes - parts.Sum(p => p.Digest.ContentBytes));
+                var addTo = path.Accumulate && before is not null ? Stored(record.Workload, before) : null;
+                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(TenantId, record.Workload, objectId), sync.Sink, budget, addTo);
+                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest);
+                written.Add(part);
+                parts.Add(part);
+            }
+        }
+        catch
+        {
+            // Parts of a snapshot never recorded are unreachable: remove them now.
+            await DeletePartsAsync(record.Workload, written);
+            throw;
+        }
         var history = state.State.Snapshots.TryGetValue(record.Workload, out var list) ? list : state.State.Snapshots[record.Workload] = [];
-        history.Add(new SnapshotRecord(snapshotId, sync.Sink, digest, Now));
+        history.Add(new SnapshotRecord(snapshotId, sync.Sink, Summarize(parts), Now, [.. parts]));
         var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Value.Snapshots.Keep))).ToList();
         history.RemoveRange(0, expired.Count);
         await PersistAsync();
-        foreach (var old in expired)
+        var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Select(p => (p.Sink, p.ObjectId)).ToHashSet();
+        await DeletePartsAsync(record.Workload, expired.SelectMany(e => e.PartsOr(sync.Target)).Where(p => !kept.Contains((p.Sink, p.ObjectId))));
+    }
+
+    private StoredSnapshot Stored(string workload, SnapshotPart part) =>
+        new(new SnapshotKey(TenantId, workload, part.ObjectId), part.Sink, part.Digest);
+
+    /// <summary>A snapshot's totals; its hash is over its parts' hashes, so it changes when any part does.</summary>
+    private static SnapshotDigest Summarize(IReadOnlyList<SnapshotPart> parts) => new(
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Join('\n', parts.Select(p => $"{p.Path}={p.Digest.Sha256}"))))),
+        parts.Sum(p => p.Digest.StoredBytes),
+        parts.Sum(p => p.Digest.ContentBytes),
+        parts.Sum(p => p.Digest.Entries));
+
+    private async Task DeletePartsAsync(string workload, IEnumerable<SnapshotPart> parts)
+    {
+        foreach (var part in parts.Distinct())
         {
             try
             {
-                await sinks.Get(old.Sink).DeleteAsync(new SnapshotKey(TenantId, record.Workload, old.SnapshotId), CancellationToken.None);
+                await sinks.Get(part.Sink).DeleteAsync(new SnapshotKey(TenantId, workload, part.ObjectId), CancellationToken.None);
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Could not delete expired snapshot {Snapshot} of tenant {Tenant}", old.SnapshotId, TenantId);
+                logger.LogWarning(ex, "Could not delete snapshot object {Object} of tenant {Tenant}", part.ObjectId, TenantId);
             }
         }
     }

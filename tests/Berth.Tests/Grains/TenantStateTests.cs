@@ -125,5 +125,79 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.Equal("name", invalid.Field);
     }
 
+    [Fact]
+    public async Task Mappings_save_and_restore_by_direction_and_mode()
+    {
+        var workload = await RegisterAsync("map", """
+            sync:
+              mappings:
+                - path: /out
+                  direction: upload
+                  mode: copy
+                - path: /seed
+                  direction: download
+                - path: /home
+            """ + "\n");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var first = await tenant.Claim(workload);
+        var files = Container(first.ContainerId!).Files;
+        files["/data/state.txt"] = Encoding.UTF8.GetBytes("state");
+        files["/out/report-1.txt"] = Encoding.UTF8.GetBytes("one");
+        files["/seed/ignored.txt"] = Encoding.UTF8.GetBytes("download only: never saved");
+        files["/home/profile"] = Encoding.UTF8.GetBytes("profile");
+        await tenant.Release(workload);
+
+        var second = await tenant.Claim(workload);
+        files = Container(second.ContainerId!).Files;
+        Assert.Equal("state", Encoding.UTF8.GetString(files["/data/state.txt"]));
+        Assert.Equal("profile", Encoding.UTF8.GetString(files["/home/profile"]));
+        Assert.False(files.ContainsKey("/out/report-1.txt"), "an upload-only path is never restored");
+        Assert.False(files.ContainsKey("/seed/ignored.txt"), "a download-only path is never saved");
+
+        // Mode copy: the second save adds to the first, so both reports are in the sink.
+        files["/out/report-2.txt"] = Encoding.UTF8.GetBytes("two");
+        await tenant.Release(workload);
+        var latestOut = SnapshotFiles(workload).Where(f => f.EndsWith("-1.tar", StringComparison.Ordinal)).Max(StringComparer.Ordinal)!;
+        Assert.Equal(["report-1.txt", "report-2.txt"], EntryNames(latestOut).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Periodic_sync_snapshots_while_claimed_and_keeps_only_the_newest_snapshots()
+    {
+        var workload = await RegisterAsync("periodic", "sync:\n  policy:\n    periodic: 10s\n");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload);
+        Container(claim.ContainerId!).Files["/data/progress.txt"] = Encoding.UTF8.GetBytes("step 1");
+
+        var synced = await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].LastSnapshotAt is not null, "a periodic snapshot while claimed");
+        Assert.Equal(TenantClaimState.Claimed, synced.Claims[0].State);
+        Assert.Contains(Runtime.Containers, c => c.Id == claim.ContainerId && c.State == "running");
+
+        // Keep (3 in the fixture) bounds the stored snapshots however many are taken.
+        for (var i = 0; i < 3; i++)
+        {
+            await tenant.Release(workload);
+            await tenant.Claim(workload);
+        }
+        await tenant.Release(workload);
+        Assert.Equal(3, SnapshotFiles(workload).Length);
+        var restored = await tenant.Claim(workload);
+        Assert.Equal("step 1", Encoding.UTF8.GetString(Container(restored.ContainerId!).Files["/data/progress.txt"]));
+    }
+
+    private string[] SnapshotFiles(string workload)
+    {
+        var directory = Path.Combine(fixture.SnapshotRoot, $"t-{workload}", workload);
+        return Directory.Exists(directory) ? Directory.GetFiles(directory, "*.tar") : [];
+    }
+
+    private static List<string> EntryNames(string snapshotFile)
+    {
+        var names = new List<string>();
+        using var reader = new System.Formats.Tar.TarReader(File.OpenRead(snapshotFile));
+        while (reader.GetNextEntry() is { } entry) names.Add(entry.Name);
+        return names;
+    }
+
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }

@@ -244,4 +244,47 @@ public sealed class StateSyncTests
         Assert.NotNull(synced.LastSnapshotAt);
         Assert.True((await berth.Docker.Containers.InspectContainerAsync(claim.ContainerId)).State.Running);
     }
+
+    [DockerFact]
+    public async Task Mapped_paths_sync_by_direction_on_a_read_only_root()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var id = Workloads.NewId("mapped");
+        using (var response = await berth.Api.PutWorkloadYamlAsync(id, $"""
+            id: {id}
+            image: {DockerRequirement.TestImage}
+            command: ["sleep", "3600"]
+            user: "1000:1000"
+            read_only: true
+            sync:
+              sink: filesystem
+              mappings:
+                - path: /home/app
+                - path: /tmp
+                  direction: upload
+                  mode: copy
+            pool:
+              min_size: 1
+              max_size: 3
+            """))
+        {
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        await berth.Api.WaitForIdleAsync(id, 1);
+        var tenant = $"t-{id}";
+        var first = await berth.Api.ClaimOkAsync(tenant, id);
+        // The workload's own user writes, as a tenant's program would.
+        var (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, first.ContainerId!, "sh", "-c", "echo profile > /home/app/profile && echo report > /tmp/report");
+        Assert.True(exit == 0, output);
+
+        var released = await berth.Api.ReleaseOkAsync(tenant);
+        Assert.True(released.LastSnapshotBytes > 0, "the snapshot holds the written files");
+        var second = await berth.Api.ClaimOkAsync(tenant, id);
+
+        Assert.NotEqual(first.ContainerId, second.ContainerId);
+        Assert.Equal("profile\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/home/app/profile")));
+        (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, second.ContainerId!, "sh", "-c", "test ! -e /tmp/report && echo again >> /home/app/profile");
+        Assert.True(exit == 0, $"an upload-only path is not restored, and the restored one stays writable: {output}");
+    }
 }

@@ -51,6 +51,40 @@ public sealed class SnapshotArchiveTests
     }
 
     [Fact]
+    public async Task A_merge_keeps_older_files_unless_the_newer_snapshot_replaces_them()
+    {
+        using var older = DockerTar(File("a.txt", "old a"), File("gone.txt", "deleted since, still kept"), Dir("dir/"), File("dir/x", "under what became a file"));
+        using var newer = DockerTar(File("a.txt", "new a"), File("dir", "now a file"));
+        using var merged = new MemoryStream();
+
+        var digest = await SnapshotArchive.MergeAsync(newer, older, maxBytes: 1024, merged, CancellationToken.None);
+
+        merged.Position = 0;
+        var contents = new Dictionary<string, string>();
+        using (var reader = new TarReader(merged, leaveOpen: true))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                contents[entry.Name] = entry.DataStream is { } data ? new StreamReader(data).ReadToEnd() : "";
+            }
+        }
+        Assert.Equal(new Dictionary<string, string> { ["a.txt"] = "new a", ["dir"] = "now a file", ["gone.txt"] = "deleted since, still kept" }, contents);
+        merged.Position = 0;
+        Assert.Equal(digest, await SnapshotArchive.VerifyAsync(merged, 1024, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_merge_larger_than_the_limit_is_refused()
+    {
+        using var older = DockerTar(File("old.bin", new string('o', 800)));
+        using var newer = DockerTar(File("new.bin", new string('n', 800)));
+
+        var ex = await Assert.ThrowsAsync<BerthException>(() => SnapshotArchive.MergeAsync(newer, older, 1024, new MemoryStream(), CancellationToken.None));
+
+        Assert.Equal("sync.max_size", ex.Field);
+    }
+
+    [Fact]
     public async Task An_empty_state_directory_is_a_valid_empty_snapshot()
     {
         using var docker = DockerTar(Dir("data/"));

@@ -37,6 +37,13 @@ public interface ITenantGrain : IGrainWithStringKey
     [OneWay]
     Task OnMemberLost(string workload, string memberId, string reason);
 
+    /// <summary>
+    /// The pool's word that a lost claim outlived <c>pool.lost_timeout</c>: the tenant releases it
+    /// (saving what the stopped container still holds), so its container and slot are not kept forever.
+    /// </summary>
+    [OneWay]
+    Task ReleaseLost(string workload, string memberId);
+
     /// <summary>The pool's periodic audit: a member it holds for this tenant that the tenant does not know is given up.</summary>
     [OneWay]
     Task VerifyClaim(string workload, string memberId);

@@ -68,6 +68,8 @@ public sealed record PoolSpec
     [Id(0)] public int MinSize { get; init; } = 1;
     [Id(1)] public int MaxSize { get; init; } = 10;
     [Id(2)] public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>A claim whose container was lost (died, vanished) is released, state saved where it can be, after this long.</summary>
+    [Id(3)] public TimeSpan LostTimeout { get; init; } = TimeSpan.FromHours(1);
 }
 
 [GenerateSerializer, Immutable]

@@ -318,8 +318,9 @@ public static partial class WorkloadSpecParser
             var max = fields.Int("max_size", Math.Max(defaults.MaxSize, min), min: 1, max: MaxPoolSize);
             if (max < min) Error($"{node.Path}.max_size", "must be ≥ min_size");
             var idle = fields.Duration("idle_timeout", defaults.IdleTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
+            var lost = fields.Duration("lost_timeout", defaults.LostTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
             fields.RejectUnknown();
-            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle };
+            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost };
         }
 
         private SyncSpec? ReadSync(SpecNode node)

@@ -460,9 +460,13 @@ public sealed class WorkloadPoolGrain(
         }
         _lastAudit = now;
         SubscribeToHosts();
+        var lostTimeout = Books.Spec?.Pool.LostTimeout ?? new PoolSpec().LostTimeout;
         foreach (var member in Members.Where(m => m.State is PoolMemberState.Claimed or PoolMemberState.Lost && now - m.StateSince > _options.ClaimAuditInterval))
         {
-            _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).VerifyClaim(Workload, member.MemberId);
+            var tenant = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!);
+            _ = member.State == PoolMemberState.Lost && now - member.StateSince > lostTimeout
+                ? tenant.ReleaseLost(Workload, member.MemberId)
+                : tenant.VerifyClaim(Workload, member.MemberId);
         }
     }
 

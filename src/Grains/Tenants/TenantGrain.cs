@@ -511,6 +511,28 @@ public sealed class TenantGrain(
         await PersistAsync();
     }
 
+    public async Task ReleaseLost(string workload, string memberId)
+    {
+        if (!state.State.Claims.TryGetValue(workload, out var record) || record.MemberId != memberId || record.State != TenantClaimState.Lost)
+        {
+            return;
+        }
+        var lostSince = record.StateSince;
+        logger.LogWarning("Tenant {Tenant}'s lost claim on {Workload} (since {Since}) passed its lost timeout; releasing it", TenantId, workload, lostSince);
+        record.MoveTo(TenantClaimState.Releasing, Now, record.Error);
+        await PersistAsync();
+        try
+        {
+            await TryFinishReleaseAsync(record);
+            record.MoveTo(TenantClaimState.Released, Now, $"released by Berth: its container was lost at {lostSince:u} and not reclaimed within the workload's pool.lost_timeout");
+            await PersistAsync();
+        }
+        catch (Exception)
+        {
+            // TryFinishReleaseAsync recorded the outcome (and scheduled a retry where one helps).
+        }
+    }
+
     public async Task VerifyClaim(string workload, string memberId)
     {
         if (state.State.Claims.TryGetValue(workload, out var record) && record.MemberId == memberId)

@@ -15,11 +15,12 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     private readonly IClusterClient _client = fixture.Client;
     private InMemoryContainerRuntime Runtime => fixture.Runtime;
 
-    private async Task<string> RegisterAsync(string prefix, string sync = "")
+    /// <param name="extra">YAML appended after the pool's fields: more pool fields (indented) or top-level ones.</param>
+    private async Task<string> RegisterAsync(string prefix, string extra = "")
     {
         var id = $"{prefix}-{Guid.NewGuid():N}"[..20];
         await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(WorkloadSpecParser.ParseYaml(
-            $"id: {id}\nimage: {InMemoryClusterFixture.Image}\nvolumes:\n  state:\n    target: /data\npool:\n  min_size: 1\n  max_size: 4\n{sync}"));
+            $"id: {id}\nimage: {InMemoryClusterFixture.Image}\nvolumes:\n  state:\n    target: /data\npool:\n  min_size: 1\n  max_size: 4\n{extra}"));
         return id;
     }
 
@@ -183,6 +184,24 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.Equal(3, SnapshotFiles(workload).Length);
         var restored = await tenant.Claim(workload);
         Assert.Equal("step 1", Encoding.UTF8.GetString(Container(restored.ContainerId!).Files["/data/progress.txt"]));
+    }
+
+    [Fact]
+    public async Task A_lost_claim_is_released_with_its_state_saved_after_the_lost_timeout()
+    {
+        var workload = await RegisterAsync("losttime", "  lost_timeout: 1s\n");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload);
+        Container(claim.ContainerId!).Files["/data/last-words.txt"] = Encoding.UTF8.GetBytes("saved from a dead container");
+
+        Runtime.Kill(claim.ContainerId!);
+
+        var released = await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Released, "the lost claim to be released after its timeout");
+        Assert.Contains("lost_timeout", released.Claims[0].Error);
+        Assert.NotNull(released.Claims[0].LastSnapshotAt);
+        await Eventually.Until(() => Runtime.Containers.All(c => c.Id != claim.ContainerId), "the dead container to be removed");
+        var again = await tenant.Claim(workload);
+        Assert.Equal("saved from a dead container", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/last-words.txt"]));
     }
 
     private string[] SnapshotFiles(string workload)

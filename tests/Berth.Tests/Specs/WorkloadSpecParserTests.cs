@@ -39,6 +39,7 @@ public sealed class WorkloadSpecParserTests
           min_size: 2
           max_size: 8
           idle_timeout: 5m
+          lost_timeout: 2h
         sync:
           sink: s3
           mappings:
@@ -75,7 +76,7 @@ public sealed class WorkloadSpecParserTests
         Assert.True(spec.ReadOnly);
         Assert.Equal("1000:1000", spec.User);
         Assert.Equal("none", spec.NetworkMode);
-        Assert.Equal(new PoolSpec { MinSize = 2, MaxSize = 8, IdleTimeout = TimeSpan.FromMinutes(5) }, spec.Pool);
+        Assert.Equal(new PoolSpec { MinSize = 2, MaxSize = 8, IdleTimeout = TimeSpan.FromMinutes(5), LostTimeout = TimeSpan.FromHours(2) }, spec.Pool);
         Assert.Equal("s3", spec.Sync!.Sink);
         Assert.Equal("/data", Assert.Single(spec.Sync.Mappings).Path);
         Assert.True(spec.Sync.Policy.Manual);

@@ -12,8 +12,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     Task<TenantClaimView> Claim(string workload);
 
-    /// <summary>Destroys the tenant's container of <paramref name="workload"/> (or its only one when null).</summary>
-    Task<TenantClaimView> Release(string? workload);
+    /// <summary>
+    /// Destroys the tenant's container of <paramref name="workload"/> (or its only one when null).
+    /// A call repeating a recent <paramref name="operationId"/> (a retry that outlived its first
+    /// attempt) changes nothing, so it can never release a claim made after that release.
+    /// </summary>
+    Task<TenantClaimView> Release(string? workload, string? operationId);
 
     Task<TenantStatus> GetStatus();
 

@@ -15,6 +15,9 @@ public static class TenantEndpoints
 
     public sealed record SyncRequest(string? Workload);
 
+    /// <summary>A client's own id for a release; repeating it (a retry) never releases twice.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     /// <summary>Largest accepted secret value.</summary>
     private const int MaxSecretBytes = 64 * 1024;
 
@@ -46,7 +49,15 @@ public static class TenantEndpoints
             {
                 return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
             }
-            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload)));
+            // One id for every attempt of this request, so a retry that arrives after the release
+            // finished (and the tenant claimed again) cannot release the new claim.
+            var operationId = request.Headers[IdempotencyKeyHeader].ToString();
+            if (operationId.Length == 0) operationId = Guid.NewGuid().ToString("N");
+            else if (operationId.Length > 128 || operationId.Any(c => c is < '!' or > '~'))
+            {
+                return ProblemResults.BadRequest(IdempotencyKeyHeader, $"{IdempotencyKeyHeader} must be 1-128 printable ASCII characters");
+            }
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload, operationId)));
         })
         .Produces<TenantClaimView>()
         .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)");

@@ -20,6 +20,10 @@ public sealed class TenantClaimRecord
     [Id(9)] public bool SavedForRelease { get; set; }
     /// <summary>Where the tenant's secrets are written at claim time; null when the workload takes none.</summary>
     [Id(10)] public string? SecretsTarget { get; set; }
+    /// <summary>The operation ids of the latest releases, newest last, so that a late retry of one is recognised.</summary>
+    [Id(11)] public List<string> ReleaseOperations { get; set; } = [];
+
+    public const int RememberedReleaseOperations = 16;
 
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {

@@ -247,12 +247,21 @@ public sealed class TenantGrain(
         return View(record);
     }
 
-    public async Task<TenantClaimView> Release(string? workload)
+    public async Task<TenantClaimView> Release(string? workload, string? operationId)
     {
+        if (operationId is not null && state.State.Claims.Values.FirstOrDefault(c => c.ReleaseOperations.Contains(operationId)) is { } done)
+        {
+            return View(done);
+        }
         var record = FindForRelease(workload);
         if (record.State == TenantClaimState.Released)
         {
             return View(record);
+        }
+        if (operationId is not null)
+        {
+            record.ReleaseOperations.Add(operationId);
+            if (record.ReleaseOperations.Count > TenantClaimRecord.RememberedReleaseOperations) record.ReleaseOperations.RemoveAt(0);
         }
         record.MoveTo(TenantClaimState.Releasing, Now);
         await PersistAsync();

@@ -123,14 +123,31 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
         var claim = await tenant.Claim(workload);
 
-        var released = await tenant.Release(null);
+        var released = await tenant.Release(null, null);
 
         Assert.Equal(TenantClaimState.Released, released.State);
         Assert.DoesNotContain(Runtime.Containers, c => c.Id == claim.ContainerId);
         var pool = await WaitForIdle(workload, 1);
         Assert.DoesNotContain(pool.Members, m => m.ContainerId == claim.ContainerId);
         // A second release converges instead of failing.
-        Assert.Equal(TenantClaimState.Released, (await tenant.Release(workload)).State);
+        Assert.Equal(TenantClaimState.Released, (await tenant.Release(workload, null)).State);
+    }
+
+    [Fact]
+    public async Task A_late_retry_of_a_release_never_releases_the_claim_made_after_it()
+    {
+        var workload = await RegisterAsync("late-retry", min: 1, max: 3);
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        await tenant.Claim(workload);
+        Assert.Equal(TenantClaimState.Released, (await tenant.Release(null, "op-1")).State);
+        var newer = await tenant.Claim(workload);
+
+        var retried = await tenant.Release(null, "op-1");
+
+        Assert.Equal(TenantClaimState.Claimed, retried.State);
+        Assert.Equal(newer.ContainerId, retried.ContainerId);
+        Assert.Contains(Runtime.Containers, c => c.Id == newer.ContainerId && c.State == "running");
+        Assert.Equal(TenantClaimState.Released, (await tenant.Release(null, "op-2")).State);
     }
 
     [Fact]
@@ -204,7 +221,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var refused = await Assert.ThrowsAsync<BerthException>(() => catalog.Delete(workload));
         Assert.Equal(BerthErrorKind.Conflict, refused.Kind);
 
-        await tenant.Release(workload);
+        await tenant.Release(workload, null);
         await catalog.Delete(workload);
 
         Assert.Null(await catalog.Get(workload));

@@ -35,7 +35,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Container(first.ContainerId!).Files["/data/notes.txt"] = Encoding.UTF8.GetBytes("remember me");
         Container(first.ContainerId!).Files["/data/deep/nested.bin"] = [1, 2, 3];
 
-        var released = await tenant.Release(workload);
+        var released = await tenant.Release(workload, null);
         Assert.Equal(TenantClaimState.Released, released.State);
         Assert.NotNull(released.LastSnapshotAt);
         Assert.DoesNotContain(Runtime.Containers, c => c.Id == first.ContainerId);
@@ -56,7 +56,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         var claim = await tenant.Claim(workload);
         Container(claim.ContainerId!).Files["/data/big"] = new byte[4096];
 
-        var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload));
+        var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload, null));
 
         Assert.Equal(BerthErrorKind.Unprocessable, ex.Kind);
         Assert.Contains("1024 bytes", ex.Message);
@@ -77,7 +77,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Runtime.FailArchiveReads = "simulated sink outage";
         try
         {
-            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload));
+            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload, null));
             Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
             var saving = Assert.Single((await tenant.GetStatus()).Claims);
             Assert.Equal(TenantClaimState.Saving, saving.State);
@@ -115,7 +115,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.DoesNotContain(Encoding.UTF8.GetString(value), status);
 
         Container(claim.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("work");
-        await tenant.Release(id);
+        await tenant.Release(id, null);
         var snapshots = Directory.GetFiles(fixture.SnapshotRoot, "*.tar", SearchOption.AllDirectories);
         Assert.NotEmpty(snapshots);
         Assert.All(snapshots, path => Assert.False(Contains(File.ReadAllBytes(path), value), $"{path} holds the secret"));
@@ -146,7 +146,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         files["/out/report-1.txt"] = Encoding.UTF8.GetBytes("one");
         files["/seed/ignored.txt"] = Encoding.UTF8.GetBytes("download only: never saved");
         files["/home/profile"] = Encoding.UTF8.GetBytes("profile");
-        await tenant.Release(workload);
+        await tenant.Release(workload, null);
 
         var second = await tenant.Claim(workload);
         files = Container(second.ContainerId!).Files;
@@ -157,7 +157,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
 
         // Mode copy: the second save adds to the first, so both reports are in the sink.
         files["/out/report-2.txt"] = Encoding.UTF8.GetBytes("two");
-        await tenant.Release(workload);
+        await tenant.Release(workload, null);
         var latestOut = SnapshotFiles(workload).Where(f => f.EndsWith("-1.tar", StringComparison.Ordinal)).Max(StringComparer.Ordinal)!;
         Assert.Equal(["report-1.txt", "report-2.txt"], EntryNames(latestOut).Order(StringComparer.Ordinal));
     }
@@ -177,10 +177,10 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         // Keep (3 in the fixture) bounds the stored snapshots however many are taken.
         for (var i = 0; i < 3; i++)
         {
-            await tenant.Release(workload);
+            await tenant.Release(workload, null);
             await tenant.Claim(workload);
         }
-        await tenant.Release(workload);
+        await tenant.Release(workload, null);
         Assert.Equal(3, SnapshotFiles(workload).Length);
         var restored = await tenant.Claim(workload);
         Assert.Equal("step 1", Encoding.UTF8.GetString(Container(restored.ContainerId!).Files["/data/progress.txt"]));

@@ -120,6 +120,29 @@ public sealed class ApiContractTests(BerthClusterFixture berth)
     }
 
     [DockerFact]
+    public async Task A_release_repeating_its_idempotency_key_leaves_a_newer_claim_alone()
+    {
+        var id = Workloads.NewId("idem");
+        (await berth.Api.PutWorkloadYamlAsync(id, Workloads.Sleeper(id, 0, 2))).EnsureSuccessStatusCode();
+        var tenant = $"idem-{id}";
+        await berth.Api.ClaimOkAsync(tenant, id);
+        using (var first = await berth.Api.ReleaseAsync(tenant, id, "release-42"))
+        {
+            Assert.Equal(TenantClaimState.Released, (await BerthApi.ReadOkAsync<TenantClaimView>(first)).State);
+        }
+        var newer = await berth.Api.ClaimOkAsync(tenant, id);
+
+        using var repeated = await berth.Api.ReleaseAsync(tenant, id, "release-42");
+        var view = await BerthApi.ReadOkAsync<TenantClaimView>(repeated);
+
+        Assert.Equal(TenantClaimState.Claimed, view.State);
+        Assert.Equal(newer.ContainerId, view.ContainerId);
+        using var bad = await berth.Api.ReleaseAsync(tenant, id, new string('k', 129));
+        await AssertProblemAsync(bad, HttpStatusCode.BadRequest, "Idempotency-Key");
+        Assert.Equal(TenantClaimState.Released, (await berth.Api.ReleaseOkAsync(tenant, id)).State);
+    }
+
+    [DockerFact]
     public async Task A_release_naming_no_workload_while_holding_several_is_400()
     {
         var a = Workloads.NewId("multi-a");

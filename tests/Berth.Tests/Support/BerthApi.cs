@@ -22,8 +22,15 @@ public sealed class BerthApi(HttpClient http)
     public Task<HttpResponseMessage> ClaimAsync(string tenant, string workload) =>
         http.PostAsync($"/tenants/{tenant}/claim", JsonContent.Create(new { workload }));
 
-    public Task<HttpResponseMessage> ReleaseAsync(string tenant, string? workload = null) =>
-        http.PostAsync($"/tenants/{tenant}/release", workload is null ? null : JsonContent.Create(new { workload }));
+    public Task<HttpResponseMessage> ReleaseAsync(string tenant, string? workload = null, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/tenants/{tenant}/release")
+        {
+            Content = workload is null ? null : JsonContent.Create(new { workload }),
+        };
+        if (idempotencyKey is not null) request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        return http.SendAsync(request);
+    }
 
     public async Task<TenantClaimView> ClaimOkAsync(string tenant, string workload)
     {

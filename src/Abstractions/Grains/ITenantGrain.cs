@@ -10,7 +10,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// claim waits for its container to be healthy; a caller that times out first simply calls
     /// again and gets the same container once it is ready.
     /// </summary>
-    Task<TenantClaimView> Claim(string workload);
+    /// <remarks>
+    /// A retry carrying the <paramref name="operationId"/> of a claim that failed meanwhile gets
+    /// that claim's error, not a second attempt: a caller whose first call timed out learns why.
+    /// </remarks>
+    Task<TenantClaimView> Claim(string workload, string? operationId);
 
     /// <summary>
     /// Destroys the tenant's container of <paramref name="workload"/> (or its only one when null).

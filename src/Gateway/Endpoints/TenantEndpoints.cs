@@ -15,11 +15,21 @@ public static class TenantEndpoints
 
     public sealed record SyncRequest(string? Workload);
 
-    /// <summary>A client's own id for a release; repeating it (a retry) never releases twice.</summary>
+    /// <summary>A client's own id for a claim or release; a retry repeating it never acts twice.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     /// <summary>Largest accepted secret value.</summary>
     private const int MaxSecretBytes = 64 * 1024;
+
+    /// <summary>The client's Idempotency-Key, or a new id: either way one id for every attempt of this request.</summary>
+    private static (string OperationId, IResult? Problem) OperationId(HttpRequest request)
+    {
+        var key = request.Headers[IdempotencyKeyHeader].ToString();
+        if (key.Length == 0) return (Guid.NewGuid().ToString("N"), null);
+        return key.Length > 128 || key.Any(c => c is < '!' or > '~')
+            ? (key, ProblemResults.BadRequest(IdempotencyKeyHeader, $"{IdempotencyKeyHeader} must be 1-128 printable ASCII characters"))
+            : (key, null);
+    }
 
     public static RouteGroupBuilder MapTenantEndpoints(this IEndpointRouteBuilder app)
     {
@@ -35,7 +45,10 @@ public static class TenantEndpoints
             {
                 return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
             }
-            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload)));
+            // A retry of a claim that failed meanwhile gets that claim's error instead of a new attempt.
+            var (operationId, keyProblem) = OperationId(request);
+            if (keyProblem is not null) return keyProblem;
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload, operationId)));
         })
         .Produces<TenantClaimView>()
         .WithSummary("Claim a container of a workload for the tenant (idempotent)");
@@ -49,14 +62,9 @@ public static class TenantEndpoints
             {
                 return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
             }
-            // One id for every attempt of this request, so a retry that arrives after the release
-            // finished (and the tenant claimed again) cannot release the new claim.
-            var operationId = request.Headers[IdempotencyKeyHeader].ToString();
-            if (operationId.Length == 0) operationId = Guid.NewGuid().ToString("N");
-            else if (operationId.Length > 128 || operationId.Any(c => c is < '!' or > '~'))
-            {
-                return ProblemResults.BadRequest(IdempotencyKeyHeader, $"{IdempotencyKeyHeader} must be 1-128 printable ASCII characters");
-            }
+            // A retry that arrives after the release finished (and the tenant claimed again) must not release the new claim.
+            var (operationId, keyProblem) = OperationId(request);
+            if (keyProblem is not null) return keyProblem;
             return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload, operationId)));
         })
         .Produces<TenantClaimView>()

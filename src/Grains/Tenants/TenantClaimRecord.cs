@@ -1,4 +1,5 @@
 using Berth.Contracts;
+using Berth.Errors;
 
 namespace Berth.Tenants;
 
@@ -24,6 +25,10 @@ public sealed class TenantClaimRecord
     [Id(11)] public List<string> ReleaseOperations { get; set; } = [];
 
     public const int RememberedReleaseOperations = 16;
+
+    /// <summary>The operation id of the latest claim attempt, and the kind of its failure if it failed.</summary>
+    [Id(12)] public string? ClaimOperation { get; set; }
+    [Id(13)] public BerthErrorKind? ClaimFailure { get; set; }
 
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {

@@ -47,11 +47,15 @@ public sealed class TenantGrain(
         }
     }
 
-    public async Task<TenantClaimView> Claim(string workload)
+    public async Task<TenantClaimView> Claim(string workload, string? operationId)
     {
         if (state.State.Claims.TryGetValue(workload, out var existing) && existing.State == TenantClaimState.Claimed)
         {
             return View(existing);
+        }
+        if (operationId is not null && existing is { State: TenantClaimState.Failed, ClaimFailure: { } kind } && existing.ClaimOperation == operationId)
+        {
+            throw new BerthException(kind, existing.Error ?? "the claim failed", retryAfterSeconds: kind == BerthErrorKind.Unavailable ? options.Value.RetryAfterSeconds : null);
         }
         if (existing?.State is TenantClaimState.Saving)
         {
@@ -71,6 +75,8 @@ public sealed class TenantGrain(
         record.Sync = StateSync.From(ticket.Spec);
         record.SecretsTarget = ticket.Spec.Volumes.SecretsTarget;
         record.SavedForRelease = false;
+        record.ClaimOperation = operationId;
+        record.ClaimFailure = null;
         if (ticket.Container is { } warm)
         {
             await PrepareContainerAsync(record, warm);
@@ -91,6 +97,7 @@ public sealed class TenantGrain(
             await GiveUpMemberAsync(workload, ticket.MemberId, ex.Message);
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
+            record.ClaimFailure = KindOf(ex);
             await PersistAsync();
             logger.LogWarning("Cold claim of {Workload} for tenant {Tenant} failed: {Error}", workload, TenantId, ex.Message);
             throw;
@@ -133,10 +140,13 @@ public sealed class TenantGrain(
             await GiveUpMemberAsync(record.Workload, record.MemberId!, $"preparing the container failed: {ex.Message}");
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
+            record.ClaimFailure = KindOf(ex);
             await PersistAsync();
             throw;
         }
     }
+
+    private static BerthErrorKind KindOf(Exception ex) => ex is BerthException berth ? berth.Kind : BerthErrorKind.Unavailable;
 
     /// <summary>
     /// Asks the pool to destroy a member this claim will not use. Best effort: if the pool cannot

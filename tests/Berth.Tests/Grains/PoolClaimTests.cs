@@ -42,7 +42,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         Runtime.CreateGate = gate;
         try
         {
-            var claim = await _client.GetGrain<ITenantGrain>($"t-{workload}").Claim(workload).WaitAsync(TimeSpan.FromSeconds(30));
+            var claim = await _client.GetGrain<ITenantGrain>($"t-{workload}").Claim(workload, null).WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(ClaimSource.Warm, claim.Source);
             Assert.Equal(TenantClaimState.Claimed, claim.State);
@@ -63,8 +63,8 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var workload = await RegisterAsync("again", min: 1, max: 3);
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
 
-        var first = await tenant.Claim(workload);
-        var second = await tenant.Claim(workload);
+        var first = await tenant.Claim(workload, null);
+        var second = await tenant.Claim(workload, null);
 
         Assert.Equal(first.ContainerId, second.ContainerId);
         var status = await tenant.GetStatus();
@@ -80,7 +80,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var tenants = Enumerable.Range(0, 50).Select(i => $"burst-{i}-{workload}").ToArray();
         // Every tenant claims twice at once as well: a tenant must still end with one container.
         var claims = await Task.WhenAll(tenants.Concat(tenants)
-            .Select(t => _client.GetGrain<ITenantGrain>(t).Claim(workload)));
+            .Select(t => _client.GetGrain<ITenantGrain>(t).Claim(workload, null)));
 
         var byTenant = claims.GroupBy(c => c.TenantId).ToDictionary(g => g.Key, g => g.Select(c => c.ContainerId).Distinct().ToList());
         Assert.All(byTenant.Values, ids => Assert.Single(ids));
@@ -101,11 +101,11 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
     public async Task At_max_size_a_claim_is_refused_with_retry_after_and_nothing_is_created()
     {
         var workload = await RegisterAsync("full", min: 0, max: 1);
-        var first = await _client.GetGrain<ITenantGrain>($"a-{workload}").Claim(workload);
+        var first = await _client.GetGrain<ITenantGrain>($"a-{workload}").Claim(workload, null);
         Assert.Equal(ClaimSource.Cold, first.Source);
         var createsBefore = Runtime.CreateCount;
 
-        var ex = await Assert.ThrowsAsync<BerthException>(() => _client.GetGrain<ITenantGrain>($"b-{workload}").Claim(workload));
+        var ex = await Assert.ThrowsAsync<BerthException>(() => _client.GetGrain<ITenantGrain>($"b-{workload}").Claim(workload, null));
 
         Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
         Assert.NotNull(ex.RetryAfterSeconds);
@@ -121,7 +121,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var workload = await RegisterAsync("release", min: 1, max: 3);
         await WaitForIdle(workload, 1);
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claim = await tenant.Claim(workload);
+        var claim = await tenant.Claim(workload, null);
 
         var released = await tenant.Release(null, null);
 
@@ -138,9 +138,9 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("late-retry", min: 1, max: 3);
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        await tenant.Claim(workload);
+        await tenant.Claim(workload, null);
         Assert.Equal(TenantClaimState.Released, (await tenant.Release(null, "op-1")).State);
-        var newer = await tenant.Claim(workload);
+        var newer = await tenant.Claim(workload, null);
 
         var retried = await tenant.Release(null, "op-1");
 
@@ -190,7 +190,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         try
         {
             var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload, "op-failed"));
             Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
             Assert.Contains("simulated engine failure", ex.Message);
 
@@ -200,7 +200,12 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
             await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(), v => v.Members.Length == 0, "the slot to be freed");
 
             Runtime.FailingImages.Clear();
-            var retried = await tenant.Claim(workload);
+            // A retry of that same operation (its first call timed out, say) learns why it failed...
+            var again = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload, "op-failed"));
+            Assert.Equal(BerthErrorKind.Unavailable, again.Kind);
+            Assert.Contains("simulated engine failure", again.Message);
+            // ...while a new claim tries again.
+            var retried = await tenant.Claim(workload, null);
             Assert.Equal(TenantClaimState.Claimed, retried.State);
         }
         finally
@@ -215,7 +220,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var workload = await RegisterAsync("delete", min: 2, max: 4);
         await WaitForIdle(workload, 2);
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        await tenant.Claim(workload);
+        await tenant.Claim(workload, null);
         var catalog = _client.GetGrain<IWorkloadCatalogGrain>(0);
 
         var refused = await Assert.ThrowsAsync<BerthException>(() => catalog.Delete(workload));
@@ -226,7 +231,7 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
 
         Assert.Null(await catalog.Get(workload));
         await Eventually.Until(() => !ContainersOf(workload).Any(), "every container of the deleted workload to be removed");
-        var claimAfterDelete = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+        var claimAfterDelete = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload, null));
         Assert.Equal(BerthErrorKind.NotFound, claimAfterDelete.Kind);
     }
 

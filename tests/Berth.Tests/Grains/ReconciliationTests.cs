@@ -29,7 +29,7 @@ public sealed class ReconciliationTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("lost", min: 1, max: 3);
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claim = await tenant.Claim(workload);
+        var claim = await tenant.Claim(workload, null);
 
         Runtime.Kill(claim.ContainerId!);
 
@@ -40,7 +40,7 @@ public sealed class ReconciliationTests(InMemoryClusterFixture fixture)
         var pool = await _client.GetGrain<IWorkloadPoolGrain>(workload).GetView();
         Assert.Equal(PoolMemberState.Lost, pool.Members.Single(m => m.ContainerId == claim.ContainerId).State);
 
-        var fresh = await tenant.Claim(workload);
+        var fresh = await tenant.Claim(workload, null);
         Assert.Equal(TenantClaimState.Claimed, fresh.State);
         Assert.NotEqual(claim.ContainerId, fresh.ContainerId);
         await Eventually.Until(() => Runtime.Containers.All(c => c.Id != claim.ContainerId), "the lost container to be removed once the tenant moved on");
@@ -61,7 +61,7 @@ public sealed class ReconciliationTests(InMemoryClusterFixture fixture)
             {
                 try
                 {
-                    await _client.GetGrain<ITenantGrain>($"probe-{Guid.NewGuid():N}").Claim(workload);
+                    await _client.GetGrain<ITenantGrain>($"probe-{Guid.NewGuid():N}").Claim(workload, null);
                     return null;
                 }
                 catch (BerthException ex)
@@ -70,7 +70,7 @@ public sealed class ReconciliationTests(InMemoryClusterFixture fixture)
                 }
             }, ex => ex is not null, "claims to be refused");
 
-            var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+            var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload, null));
             Assert.Equal(BerthErrorKind.Unavailable, refused.Kind);
             Assert.Contains($"'{InMemoryClusterFixture.HostId}'", refused.Message);
             Assert.NotNull(refused.RetryAfterSeconds);
@@ -84,7 +84,7 @@ public sealed class ReconciliationTests(InMemoryClusterFixture fixture)
         {
             try
             {
-                return await tenant.Claim(workload);
+                return await tenant.Claim(workload, null);
             }
             catch (BerthException)
             {

@@ -31,7 +31,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("state");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var first = await tenant.Claim(workload);
+        var first = await tenant.Claim(workload, null);
         Container(first.ContainerId!).Files["/data/notes.txt"] = Encoding.UTF8.GetBytes("remember me");
         Container(first.ContainerId!).Files["/data/deep/nested.bin"] = [1, 2, 3];
 
@@ -40,7 +40,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.NotNull(released.LastSnapshotAt);
         Assert.DoesNotContain(Runtime.Containers, c => c.Id == first.ContainerId);
 
-        var second = await tenant.Claim(workload);
+        var second = await tenant.Claim(workload, null);
 
         Assert.NotEqual(first.ContainerId, second.ContainerId);
         var files = Container(second.ContainerId!).Files;
@@ -53,7 +53,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("limit", "sync:\n  sink: filesystem\n  max_size: 1k\n");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claim = await tenant.Claim(workload);
+        var claim = await tenant.Claim(workload, null);
         Container(claim.ContainerId!).Files["/data/big"] = new byte[4096];
 
         var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload, null));
@@ -71,7 +71,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("retry");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claim = await tenant.Claim(workload);
+        var claim = await tenant.Claim(workload, null);
         Container(claim.ContainerId!).Files["/data/keep.txt"] = Encoding.UTF8.GetBytes("precious");
 
         Runtime.FailArchiveReads = "simulated sink outage";
@@ -83,7 +83,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
             Assert.Equal(TenantClaimState.Saving, saving.State);
             Assert.Contains("simulated sink outage", saving.Error);
             Assert.Contains(Runtime.Containers, c => c.Id == claim.ContainerId && c.State == "exited");
-            var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload));
+            var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload, null));
             Assert.Equal(BerthErrorKind.Conflict, refused.Kind);
         }
         finally
@@ -93,7 +93,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
 
         await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Released, "the retried save to complete the release");
         Assert.DoesNotContain(Runtime.Containers, c => c.Id == claim.ContainerId);
-        var again = await tenant.Claim(workload);
+        var again = await tenant.Claim(workload, null);
         Assert.Equal("precious", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/keep.txt"]));
     }
 
@@ -107,7 +107,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         var value = Encoding.UTF8.GetBytes("s3cr3t-" + Guid.NewGuid());
         await tenant.PutSecret("api-key", value);
 
-        var claim = await tenant.Claim(id);
+        var claim = await tenant.Claim(id, null);
 
         Assert.Equal(value, Container(claim.ContainerId!).Files["/run/secrets/api-key"]);
         Assert.Equal(["api-key"], await tenant.ListSecrets());
@@ -140,7 +140,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
                 - path: /home
             """ + "\n");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var first = await tenant.Claim(workload);
+        var first = await tenant.Claim(workload, null);
         var files = Container(first.ContainerId!).Files;
         files["/data/state.txt"] = Encoding.UTF8.GetBytes("state");
         files["/out/report-1.txt"] = Encoding.UTF8.GetBytes("one");
@@ -148,7 +148,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         files["/home/profile"] = Encoding.UTF8.GetBytes("profile");
         await tenant.Release(workload, null);
 
-        var second = await tenant.Claim(workload);
+        var second = await tenant.Claim(workload, null);
         files = Container(second.ContainerId!).Files;
         Assert.Equal("state", Encoding.UTF8.GetString(files["/data/state.txt"]));
         Assert.Equal("profile", Encoding.UTF8.GetString(files["/home/profile"]));
@@ -167,7 +167,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("periodic", "sync:\n  policy:\n    periodic: 10s\n");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claim = await tenant.Claim(workload);
+        var claim = await tenant.Claim(workload, null);
         Container(claim.ContainerId!).Files["/data/progress.txt"] = Encoding.UTF8.GetBytes("step 1");
 
         var synced = await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].LastSnapshotAt is not null, "a periodic snapshot while claimed");
@@ -178,11 +178,11 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         for (var i = 0; i < 3; i++)
         {
             await tenant.Release(workload, null);
-            await tenant.Claim(workload);
+            await tenant.Claim(workload, null);
         }
         await tenant.Release(workload, null);
         Assert.Equal(3, SnapshotFiles(workload).Length);
-        var restored = await tenant.Claim(workload);
+        var restored = await tenant.Claim(workload, null);
         Assert.Equal("step 1", Encoding.UTF8.GetString(Container(restored.ContainerId!).Files["/data/progress.txt"]));
     }
 
@@ -191,7 +191,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("losttime", "  lost_timeout: 1s\n");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claim = await tenant.Claim(workload);
+        var claim = await tenant.Claim(workload, null);
         Container(claim.ContainerId!).Files["/data/last-words.txt"] = Encoding.UTF8.GetBytes("saved from a dead container");
 
         Runtime.Kill(claim.ContainerId!);
@@ -200,7 +200,7 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.Contains("lost_timeout", released.Claims[0].Error);
         Assert.NotNull(released.Claims[0].LastSnapshotAt);
         await Eventually.Until(() => Runtime.Containers.All(c => c.Id != claim.ContainerId), "the dead container to be removed");
-        var again = await tenant.Claim(workload);
+        var again = await tenant.Claim(workload, null);
         Assert.Equal("saved from a dead container", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/last-words.txt"]));
     }
 

@@ -4,6 +4,8 @@
 #   BERTH_URL=http://127.0.0.1:5080 N=100 bash scripts/measure-claims.sh
 set -euo pipefail
 URL="${BERTH_URL:-http://127.0.0.1:5080}"
+# An admin or operator key: BERTH_API_KEY, or the quickstart's generated one.
+AUTH=(-H "authorization: Bearer ${BERTH_API_KEY:-$(cat "${BERTH_STATE_DIR:-.berth}/admin.key")}")
 N="${N:-100}"
 IMAGE="${BERTH_TEST_IMAGE:-berth-busybox:test}"
 RUN="m$(date +%s)"
@@ -15,7 +17,7 @@ stats() { # prints p50 p90 p99 max of milliseconds on stdin
 }
 
 put_workload() { # id min max
-  curl -sf -X PUT "$URL/workloads/$1" -H 'content-type: application/yaml' --data-binary @- >/dev/null <<YAML
+  curl -sf "${AUTH[@]}" -X PUT "$URL/workloads/$1" -H 'content-type: application/yaml' --data-binary @- >/dev/null <<YAML
 image: $IMAGE
 command: ["sleep", "3600"]
 deploy: { resources: { limits: { memory: 16m } } }
@@ -25,7 +27,7 @@ YAML
 
 claim_ms() { # tenant workload -> ms (and checks the answer's source)
   local out
-  out=$(curl -s -o /tmp/berth-claim.json -w '%{http_code} %{time_total}' -X POST "$URL/tenants/$1/claim" \
+  out=$(curl -s "${AUTH[@]}" -o /tmp/berth-claim.json -w '%{http_code} %{time_total}' -X POST "$URL/tenants/$1/claim" \
     -H 'content-type: application/json' -d "{\"workload\":\"$2\"}")
   [ "${out%% *}" = "200" ] || { echo "claim failed: $out $(cat /tmp/berth-claim.json)" >&2; exit 1; }
   grep -o '"source":"[a-z]*"' /tmp/berth-claim.json | cut -d'"' -f4 >> "/tmp/berth-sources-$2"
@@ -41,7 +43,7 @@ wait_gone() { # workload: until Docker has removed all its containers, so phases
 
 wait_idle() { # workload count
   for _ in $(seq 1 600); do
-    curl -s "$URL/pools/$1" | grep -q "\"idle\":$2," && return 0
+    curl -s "${AUTH[@]}" "$URL/pools/$1" | grep -q "\"idle\":$2," && return 0
     sleep 0.5
   done
   echo "pool $1 never reached $2 idle" >&2; exit 1
@@ -55,8 +57,8 @@ warm_phase() { # name max label: N sequential claims from a pool warmed to N idl
   for i in $(seq 1 "$N"); do claim_ms "$1$i-$RUN" "$1-$RUN"; done > "/tmp/berth-$1.txt"
   echo -n "$3"; stats < "/tmp/berth-$1.txt"
   echo "               sources: $(sort "/tmp/berth-sources-$1-$RUN" | uniq -c | xargs)"
-  for i in $(seq 1 "$N"); do curl -s -o /dev/null -X POST "$URL/tenants/$1$i-$RUN/release"; done
-  curl -s -o /dev/null -X DELETE "$URL/workloads/$1-$RUN"
+  for i in $(seq 1 "$N"); do curl -s "${AUTH[@]}" -o /dev/null -X POST "$URL/tenants/$1$i-$RUN/release"; done
+  curl -s "${AUTH[@]}" -o /dev/null -X DELETE "$URL/workloads/$1-$RUN"
   wait_gone "$1-$RUN"
 }
 
@@ -70,11 +72,11 @@ warm_phase warm "$((N * 2))" "warm claim, refill running    : "
 put_workload "cold-$RUN" 0 "$((N * 2))"
 for i in $(seq 1 "$N"); do
   claim_ms "c$i-$RUN" "cold-$RUN"
-  curl -s -o /dev/null -X POST "$URL/tenants/c$i-$RUN/release"
+  curl -s "${AUTH[@]}" -o /dev/null -X POST "$URL/tenants/c$i-$RUN/release"
 done > /tmp/berth-cold.txt
 echo -n "cold claim                    : "; stats < /tmp/berth-cold.txt
 echo "               sources: $(sort /tmp/berth-sources-cold-$RUN | uniq -c | xargs)"
-curl -s -o /dev/null -X DELETE "$URL/workloads/cold-$RUN"
+curl -s "${AUTH[@]}" -o /dev/null -X DELETE "$URL/workloads/cold-$RUN"
 wait_gone "cold-$RUN"
 
 # Baseline: docker run -d of the same image and limits (create + start), removed untimed.

@@ -4,6 +4,8 @@
 #   BERTH_URL=http://127.0.0.1:5080 ROUNDS=5 bash scripts/measure-state.sh
 set -euo pipefail
 URL="${BERTH_URL:-http://127.0.0.1:5080}"
+# An admin or operator key: BERTH_API_KEY, or the quickstart's generated one.
+AUTH=(-H "authorization: Bearer ${BERTH_API_KEY:-$(cat "${BERTH_STATE_DIR:-.berth}/admin.key")}")
 ROUNDS="${ROUNDS:-5}"
 IMAGE="${BERTH_TEST_IMAGE:-berth-busybox:test}"
 RUN="s$(date +%s)"
@@ -13,7 +15,7 @@ trap 'rm -rf "$WORK"' EXIT
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }'; }
 ms() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.2f\n", (e - s) / 1e6 }'; }
 
-curl -sf -X PUT "$URL/workloads/state-$RUN" -H 'content-type: application/yaml' --data-binary @- >/dev/null <<YAML
+curl -sf "${AUTH[@]}" -X PUT "$URL/workloads/state-$RUN" -H 'content-type: application/yaml' --data-binary @- >/dev/null <<YAML
 image: $IMAGE
 command: ["sleep", "3600"]
 volumes: { state: { target: /data } }
@@ -27,18 +29,18 @@ for size in 0 1 50; do
   claims=(); copies=()
   for round in $(seq 1 "$ROUNDS"); do
     tenant="t$size-$round-$RUN"
-    cid=$(curl -sf -X POST "$URL/tenants/$tenant/claim" -H 'content-type: application/json' -d "{\"workload\":\"state-$RUN\"}" | grep -o '"containerId":"[0-9a-f]*"' | cut -d'"' -f4)
+    cid=$(curl -sf "${AUTH[@]}" -X POST "$URL/tenants/$tenant/claim" -H 'content-type: application/json' -d "{\"workload\":\"state-$RUN\"}" | grep -o '"containerId":"[0-9a-f]*"' | cut -d'"' -f4)
     s=$(date +%s%N); docker cp "$WORK/blob" "$cid:/data/blob" >/dev/null; e=$(date +%s%N)
     copies+=("$(ms "$s" "$e")")
-    curl -sf -X POST "$URL/tenants/$tenant/release" >/dev/null
+    curl -sf "${AUTH[@]}" -X POST "$URL/tenants/$tenant/release" >/dev/null
     sleep 2   # let the pool refill, so the timed claim is warm plus restore
     s=$(date +%s%N)
-    curl -sf -X POST "$URL/tenants/$tenant/claim" -H 'content-type: application/json' -d "{\"workload\":\"state-$RUN\"}" >/dev/null
+    curl -sf "${AUTH[@]}" -X POST "$URL/tenants/$tenant/claim" -H 'content-type: application/json' -d "{\"workload\":\"state-$RUN\"}" >/dev/null
     e=$(date +%s%N)
     claims+=("$(ms "$s" "$e")")
-    curl -sf -X POST "$URL/tenants/$tenant/release" >/dev/null
+    curl -sf "${AUTH[@]}" -X POST "$URL/tenants/$tenant/release" >/dev/null
   done
   printf "state %3s MB: claim with restore median %8s ms   docker cp median %8s ms   (n=%s)\n" "$size" \
     "$(printf '%s\n' "${claims[@]}" | median)" "$(printf '%s\n' "${copies[@]}" | median)" "$ROUNDS"
 done
-curl -s -o /dev/null -X DELETE "$URL/workloads/state-$RUN"
+curl -s "${AUTH[@]}" -o /dev/null -X DELETE "$URL/workloads/state-$RUN"

@@ -15,6 +15,7 @@ export Database__Provider=Postgres
 export Database__ConnectionString="Host=127.0.0.1;Port=5432;Username=${BERTH_PG_USER:-berth};Password=${BERTH_PG_PASSWORD:-berth-dev-only};Database=${BERTH_PG_DB:-berth}"
 export Berth__ClusterId="${BERTH_CLUSTER_ID:-berth-cluster}"
 export Gateway__ClusterId="$Berth__ClusterId"
+export Auth__BootstrapKeyFile="${Auth__BootstrapKeyFile:-${BERTH_STATE_DIR:-$PWD/.berth/cluster}/admin.key}"
 mkdir -p "$STATE_DIR"
 
 start() {

@@ -31,6 +31,10 @@ Silo__WorkloadsDirectory="${BERTH_WORKLOADS_DIR:-$PWD/workloads}" \
   dotnet src/Silo/bin/Release/net10.0/Berth.Silo.dll >"$STATE_DIR/silo.log" 2>&1 &
 SILO_PID=$!
 
+# Every endpoint but /healthz and /readyz needs a key: the gateway generates an admin key on
+# first start and keeps it in this file (mode 0600).
+export Auth__BootstrapKeyFile="${Auth__BootstrapKeyFile:-$STATE_DIR/admin.key}"
 echo "run-local: gateway on http://127.0.0.1:$HTTP_PORT  (dashboard: /dashboard/, OpenAPI: /openapi/v1.json)"
-echo "run-local: try  curl -X POST http://127.0.0.1:$HTTP_PORT/tenants/alice/claim -H 'content-type: application/json' -d '{\"workload\":\"web\"}'"
+echo "run-local: the admin API key is in $Auth__BootstrapKeyFile (written on first start; the dashboard takes it as password)"
+echo "run-local: try  curl -X POST http://127.0.0.1:$HTTP_PORT/tenants/alice/claim -H \"authorization: Bearer \$(cat $Auth__BootstrapKeyFile)\" -H 'content-type: application/json' -d '{\"workload\":\"web\"}'"
 dotnet src/Gateway/bin/Release/net10.0/Berth.Gateway.dll --urls "http://127.0.0.1:$HTTP_PORT"

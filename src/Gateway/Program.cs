@@ -5,6 +5,7 @@ using Berth.Gateway;
 using Berth.Gateway.Cluster;
 using Berth.Gateway.Endpoints;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Security;
 using Berth.Grains;
 
 using Orleans.Dashboard;
@@ -48,6 +49,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<GrainCallRetry>();
+builder.Services.AddBerthAuth(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -59,17 +61,21 @@ app.UseStatusCodePages(async context =>
         .ExecuteAsync(context.HttpContext);
 });
 
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapOpenApi("/openapi/{documentName}.json");
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health");
+app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health").AllowAnonymous();
 app.MapGet("/readyz", async (IClusterClient cluster) =>
 {
     await cluster.GetGrain<IWorkloadCatalogGrain>(0).List();
     return Results.Ok(new { status = "ready" });
-}).WithTags("Health");
+}).WithTags("Health").AllowAnonymous();
 app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapTenantEndpoints();
-app.MapOrleansDashboard(routePrefix: "/dashboard");
+app.MapApiKeyEndpoints();
+app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(BerthPolicies.Operate);
 
 app.Run();
 

@@ -1,5 +1,6 @@
 using Berth.Contracts;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Security;
 using Berth.Gateway.Cluster;
 using Berth.Grains;
 using Berth.Specs;
@@ -19,7 +20,8 @@ public static class PoolEndpoints
             var views = await Task.WhenAll(workloads.Select(w => cluster.GetGrain<IWorkloadPoolGrain>(w.Spec.Id).GetView()));
             return Results.Ok(views);
         })
-        .WithSummary("Every pool's counts and members");
+        .WithSummary("Every pool's counts and members")
+        .RequireAuthorization(BerthPolicies.Read);
 
         pools.MapGet("/{workload}", async (string workload, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -31,7 +33,8 @@ public static class PoolEndpoints
             return Results.Ok(await retry.Run(() => cluster.GetGrain<IWorkloadPoolGrain>(workload).GetView()));
         })
         .Produces<PoolView>()
-        .WithSummary("A pool's idle, claimed and creating counts and its members");
+        .WithSummary("A pool's idle, claimed and creating counts and its members")
+        .RequireAuthorization(BerthPolicies.Read);
 
         app.MapGet("/hosts/{hostId}", async (string hostId, IClusterClient cluster, GrainCallRetry retry) =>
             ResourceIds.IsValidWorkloadId(hostId)
@@ -39,7 +42,8 @@ public static class PoolEndpoints
                 : ProblemResults.BadRequest("hostId", $"host id must match {ResourceIds.WorkloadIdPattern}"))
             .WithTags("Hosts")
             .Produces<HostView>()
-            .WithSummary("A Docker host's health and load");
+            .WithSummary("A Docker host's health and load")
+            .RequireAuthorization(BerthPolicies.Read);
 
         return app;
     }

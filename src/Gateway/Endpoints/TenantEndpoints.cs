@@ -1,5 +1,6 @@
 using Berth.Contracts;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Security;
 using Berth.Gateway.Cluster;
 using Berth.Grains;
 using Berth.Specs;
@@ -51,7 +52,8 @@ public static class TenantEndpoints
             return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload, operationId)));
         })
         .Produces<TenantClaimView>()
-        .WithSummary("Claim a container of a workload for the tenant (idempotent)");
+        .WithSummary("Claim a container of a workload for the tenant (idempotent)")
+        .RequireAuthorization(BerthPolicies.TenantWrite);
 
         group.MapPost("/release", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -68,7 +70,8 @@ public static class TenantEndpoints
             return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload, operationId)));
         })
         .Produces<TenantClaimView>()
-        .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)");
+        .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)")
+        .RequireAuthorization(BerthPolicies.TenantWrite);
 
         group.MapPost("/sync", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -82,14 +85,16 @@ public static class TenantEndpoints
             return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Sync(body?.Workload)));
         })
         .Produces<TenantClaimView>()
-        .WithSummary("Snapshot the tenant's claimed container now (needs sync.policy.manual)");
+        .WithSummary("Snapshot the tenant's claimed container now (needs sync.policy.manual)")
+        .RequireAuthorization(BerthPolicies.TenantWrite);
 
         group.MapGet("/secrets", async (string tenantId, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
             return Results.Ok(new { names = await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).ListSecrets()) });
         })
-        .WithSummary("The names of the tenant's secrets (values are never returned)");
+        .WithSummary("The names of the tenant's secrets (values are never returned)")
+        .RequireAuthorization(BerthPolicies.TenantRead);
 
         group.MapPut("/secrets/{name}", async (string tenantId, string name, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -99,7 +104,8 @@ public static class TenantEndpoints
             await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).PutSecret(name, value));
             return Results.NoContent();
         })
-        .WithSummary("Store a secret (the raw body), encrypted at rest; it appears as a read-only file at the next claim");
+        .WithSummary("Store a secret (the raw body), encrypted at rest; it appears as a read-only file at the next claim")
+        .RequireAuthorization(BerthPolicies.TenantWrite);
 
         group.MapDelete("/secrets/{name}", async (string tenantId, string name, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -109,7 +115,8 @@ public static class TenantEndpoints
                 ? Results.NoContent()
                 : ProblemResults.Problem(404, $"tenant '{tenantId}' has no secret '{name}'", "name");
         })
-        .WithSummary("Delete a secret");
+        .WithSummary("Delete a secret")
+        .RequireAuthorization(BerthPolicies.TenantWrite);
 
         group.MapGet("/status", async (string tenantId, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -117,7 +124,8 @@ public static class TenantEndpoints
             return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).GetStatus()));
         })
         .Produces<TenantStatus>()
-        .WithSummary("The tenant's claims and their states");
+        .WithSummary("The tenant's claims and their states")
+        .RequireAuthorization(BerthPolicies.TenantRead);
 
         return group;
     }

@@ -1,5 +1,6 @@
 using Berth.Contracts;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Security;
 using Berth.Gateway.Cluster;
 using Berth.Grains;
 using Berth.Specs;
@@ -21,7 +22,8 @@ public static class WorkloadEndpoints
 
         group.MapGet("/", async (IClusterClient cluster, GrainCallRetry retry) =>
             Results.Ok((await retry.Run(() => Catalog(cluster).List())).Select(WorkloadResponse.From)))
-            .WithSummary("List the registered workloads");
+            .WithSummary("List the registered workloads")
+        .RequireAuthorization(BerthPolicies.Read);
 
         group.MapGet("/{id}", async (string id, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -30,7 +32,8 @@ public static class WorkloadEndpoints
                 ? Results.Ok(WorkloadResponse.From(record))
                 : ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
         })
-        .WithSummary("Read one workload spec");
+        .WithSummary("Read one workload spec")
+        .RequireAuthorization(BerthPolicies.Read);
 
         group.MapPut("/{id}", async (string id, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options, GrainCallRetry retry) =>
         {
@@ -53,7 +56,8 @@ public static class WorkloadEndpoints
             var body = WorkloadResponse.From(record);
             return created ? Results.Created($"/workloads/{id}", body) : Results.Ok(body);
         })
-        .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON)");
+        .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON)")
+        .RequireAuthorization(BerthPolicies.Operate);
 
         group.MapDelete("/{id}", async (string id, IClusterClient cluster, GrainCallRetry retry) =>
         {
@@ -61,7 +65,8 @@ public static class WorkloadEndpoints
             await retry.Run(() => Catalog(cluster).Delete(id));
             return Results.NoContent();
         })
-        .WithSummary("Delete a workload (refused with 409 while tenants hold its containers)");
+        .WithSummary("Delete a workload (refused with 409 while tenants hold its containers)")
+        .RequireAuthorization(BerthPolicies.Operate);
 
         return group;
     }

@@ -33,7 +33,7 @@ public sealed class BerthClusterFixture : IAsyncLifetime
             if (DockerRequirement.Required) throw new InvalidOperationException($"Docker is required here but unavailable: {reason}");
             return; // Every test in the collection is skipped by [DockerFact].
         }
-        _deployment = new BerthDeployment(DatabaseProvider.Sqlite);
+        _deployment = new BerthDeployment(DatabaseProvider.Sqlite, gatewayEnvironment: TestTokens.GatewayEnvironment);
         await _deployment.StartAsync();
     }
 

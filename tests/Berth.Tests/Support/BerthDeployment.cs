@@ -15,6 +15,7 @@ public sealed class BerthDeployment : IAsyncDisposable
     private readonly DatabaseProvider _provider;
     private readonly int _siloCount;
     private readonly IReadOnlyDictionary<string, string> _extraSiloEnvironment;
+    private readonly IReadOnlyDictionary<string, string> _extraGatewayEnvironment;
     private readonly string _workDir;
     private readonly int[] _siloPorts;
     private readonly int[] _gatewayPorts;
@@ -24,7 +25,8 @@ public sealed class BerthDeployment : IAsyncDisposable
     private string? _databaseName;
     private string _connectionString = "";
 
-    public BerthDeployment(DatabaseProvider provider, int silos = 1, IReadOnlyDictionary<string, string>? siloEnvironment = null)
+    public BerthDeployment(DatabaseProvider provider, int silos = 1, IReadOnlyDictionary<string, string>? siloEnvironment = null,
+        IReadOnlyDictionary<string, string>? gatewayEnvironment = null)
     {
         if (provider != DatabaseProvider.Postgres && silos != 1)
         {
@@ -33,18 +35,31 @@ public sealed class BerthDeployment : IAsyncDisposable
         _provider = provider;
         _siloCount = silos;
         _extraSiloEnvironment = siloEnvironment ?? new Dictionary<string, string>();
+        _extraGatewayEnvironment = gatewayEnvironment ?? new Dictionary<string, string>();
         ClusterId = $"test-{Guid.NewGuid():N}"[..17];
         _workDir = Path.Combine(Path.GetTempPath(), "berth-tests", ClusterId);
         _siloPorts = Enumerable.Range(0, silos).Select(_ => FreePort.Next()).ToArray();
         _gatewayPorts = Enumerable.Range(0, silos).Select(_ => FreePort.Next()).ToArray();
         _silos = new BerthProcess?[silos];
         HttpPort = FreePort.Next();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(240) };
+        AdminKey = $"bk_{Guid.NewGuid():N}"[..15] + "_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Http = NewClient(AdminKey);
         Api = new BerthApi(Http);
         Docker = DockerRequirement.CreateClient();
     }
 
     public string ClusterId { get; }
+
+    /// <summary>The bootstrap admin key this deployment is configured with; <see cref="Http"/> sends it.</summary>
+    public string AdminKey { get; }
+
+    /// <summary>A client on the gateway's real socket, sending <paramref name="apiKey"/> when given.</summary>
+    public HttpClient NewClient(string? apiKey)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(240) };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
 
     /// <summary>The silos' working directory: the filesystem sink keeps snapshots below it.</summary>
     public string WorkDirectory => _workDir;
@@ -88,6 +103,8 @@ public sealed class BerthDeployment : IAsyncDisposable
     {
         var env = CommonEnvironment();
         env["Gateway__ClusterId"] = ClusterId;
+        env["Auth__BootstrapAdminKey"] = AdminKey;
+        foreach (var (key, value) in _extraGatewayEnvironment) env[key] = value;
         for (var i = 0; i < _siloCount; i++) env[$"Gateway__SiloGatewayPorts__{i}"] = _gatewayPorts[i].ToString();
         return env;
     }
@@ -131,7 +148,8 @@ public sealed class BerthDeployment : IAsyncDisposable
             }
             try
             {
-                using var response = await Http.GetAsync("/readyz");
+                // Ready, and the admin key registered (the gateway does that in the background).
+                using var response = await Http.GetAsync("/auth/whoami");
                 if (response.IsSuccessStatusCode) return;
             }
             catch (HttpRequestException)

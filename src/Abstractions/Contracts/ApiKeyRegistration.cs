@@ -1,0 +1,9 @@
+namespace Berth.Contracts;
+
+/// <summary>A new key for the registry: the hash of its secret, never the secret itself.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ApiKeyRegistration
+{
+    [Id(0)] public required ApiKeyView Key { get; init; }
+    [Id(1)] public required string SecretHash { get; init; }
+}

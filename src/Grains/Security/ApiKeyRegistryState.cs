@@ -1,0 +1,9 @@
+using Berth.Contracts;
+
+namespace Berth.Security;
+
+[GenerateSerializer]
+public sealed class ApiKeyRegistryState
+{
+    [Id(0)] public Dictionary<string, ApiKeyRegistration> Keys { get; set; } = new(StringComparer.Ordinal);
+}

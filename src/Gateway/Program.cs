@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Berth.Configuration;
 using Berth.Gateway;
+using Berth.Gateway.Audit;
 using Berth.Gateway.Cluster;
 using Berth.Gateway.Endpoints;
 using Berth.Gateway.Problems;
@@ -50,6 +51,14 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<GrainCallRetry>();
 builder.Services.AddBerthAuth(builder.Configuration);
+builder.Services.AddSingleton<IAuditLog>(databaseOptions.Provider switch
+{
+    DatabaseProvider.Postgres => new PostgresAuditLog(databaseOptions.EffectiveConnectionString),
+    DatabaseProvider.Sqlite => new SqliteAuditLog(databaseOptions.EffectiveConnectionString),
+    _ => new MemoryAuditLog(),
+});
+builder.Services.AddSingleton<AuditWriter>();
+builder.Services.AddHostedService(services => services.GetRequiredService<AuditWriter>());
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -62,6 +71,7 @@ app.UseStatusCodePages(async context =>
 });
 
 app.UseAuthentication();
+app.UseMiddleware<AuditMiddleware>();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");
@@ -75,6 +85,7 @@ app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapTenantEndpoints();
 app.MapApiKeyEndpoints();
+app.MapAuditEndpoints();
 app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(BerthPolicies.Operate);
 
 app.Run();

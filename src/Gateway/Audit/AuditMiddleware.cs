@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Berth.Gateway.Security;
+
+namespace Berth.Gateway.Audit;
+
+/// <summary>
+/// Records every mutating request and every denial (401, 403, 429), whatever its outcome. Sits
+/// after authentication (so it knows who) and before authorization (so it sees denials).
+/// </summary>
+public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
+{
+    private const int MaxFieldLength = 300;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var failed = false;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            failed = true;
+            throw;
+        }
+        finally
+        {
+            var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
+            if (ShouldRecord(context.Request.Method, status))
+            {
+                await writer.EnqueueAsync(new AuditEvent(
+                    DateTimeOffset.UtcNow,
+                    BerthClaims.NameOf(context.User),
+                    BerthClaims.RoleOf(context.User),
+                    Clip($"{context.Request.Method} {ActionOf(context)}"),
+                    ResourceOf(context),
+                    status,
+                    (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+            }
+        }
+    }
+
+    private static bool ShouldRecord(string method, int status) =>
+        !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+        || status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests;
+
+    /// <summary>The route template when one matched (no ids in it), else the path.</summary>
+    private static string ActionOf(HttpContext context) =>
+        (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
+            ? "/" + pattern.TrimStart('/')
+            : context.Request.Path.Value ?? "/";
+
+    /// <summary>"tenant:alice", "tenant:alice/secret:api-key", "workload:web", "host:local", "key:3f2a…".</summary>
+    private static string? ResourceOf(HttpContext context)
+    {
+        var values = context.Request.RouteValues;
+        string? Value(string key) => values.TryGetValue(key, out var v) && v is string s ? s : null;
+        var resource = Value("tenantId") is { } tenant ? $"tenant:{tenant}" + (Value("name") is { } secret ? $"/secret:{secret}" : "")
+            : Value("id") is { } workloadId ? $"workload:{workloadId}"
+            : Value("workload") is { } workload ? $"workload:{workload}"
+            : Value("hostId") is { } host ? $"host:{host}"
+            : Value("keyId") is { } key ? $"key:{key}"
+            : null;
+        return resource is null ? null : Clip(resource);
+    }
+
+    private static string Clip(string value) => value.Length <= MaxFieldLength ? value : value[..MaxFieldLength] + "…";
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Berth.Configuration;
+using Berth.Tests.Support;
+using Npgsql;
+
+namespace Berth.Tests.Integration;
+
+/// <summary>The audit trail: every mutating call and every denial is recorded, and tampering is detected.</summary>
+public sealed class AuditTrailTests
+{
+    private sealed record Entry(long Seq, string Principal, string? Role, string Action, string? Resource, int Result);
+
+    private static async Task<List<Entry>> AuditAsync(HttpClient admin, string query)
+    {
+        using var response = await admin.GetAsync($"/audit?{query}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonSerializer.Deserialize<List<Entry>>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+    }
+
+    private static async Task<JsonElement> VerifyAsync(HttpClient admin) =>
+        JsonDocument.Parse(await admin.GetStringAsync("/audit/verify")).RootElement;
+
+    private static async Task<string> CreateKeyAsync(BerthDeployment berth, string role, string? tenantId = null)
+    {
+        using var response = await berth.Http.PostAsJsonAsync("/auth/keys", new { name = $"audit {role}", role, tenantId });
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+    }
+
+    [DockerFact]
+    public async Task Every_mutating_call_and_every_denial_is_recorded_with_who_what_and_result()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var workload = Workloads.NewId("audited");
+        var tenant = $"t-{workload}";
+        var viewerKey = await CreateKeyAsync(berth, "viewer");
+        var viewerId = viewerKey.Split('_')[1];
+        var adminId = berth.AdminKey.Split('_')[1];
+
+        (await berth.Api.PutWorkloadYamlAsync(workload, Workloads.Sleeper(workload, 0, 2))).EnsureSuccessStatusCode();
+        await berth.Api.ClaimOkAsync(tenant, workload);
+        (await berth.Http.PutAsync($"/tenants/{tenant}/secrets/token", new StringContent("s3cret"))).EnsureSuccessStatusCode();
+        (await berth.Http.DeleteAsync($"/tenants/{tenant}/secrets/token")).EnsureSuccessStatusCode();
+        await berth.Api.ReleaseOkAsync(tenant, workload);
+        using (var viewer = berth.NewClient(viewerKey))
+        using (var denied = await new BerthApi(viewer).ClaimAsync(tenant, workload))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
+        using (var anonymous = berth.NewClient(null))
+        using (var refused = await anonymous.DeleteAsync($"/workloads/{workload}"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        var mine = await AuditAsync(berth.Http, $"principal=key:{adminId}&resource=tenant:{tenant}");
+        Assert.Contains(mine, e => e.Action == "POST /tenants/{tenantId}/claim" && e.Resource == $"tenant:{tenant}" && e.Result == 200 && e.Role == "admin");
+        Assert.Contains(mine, e => e.Action == "PUT /tenants/{tenantId}/secrets/{name}" && e.Resource == $"tenant:{tenant}/secret:token" && e.Result == 204);
+        Assert.Contains(mine, e => e.Action == "DELETE /tenants/{tenantId}/secrets/{name}" && e.Result == 204);
+        Assert.Contains(mine, e => e.Action == "POST /tenants/{tenantId}/release" && e.Result == 200);
+        var workloadEntries = await AuditAsync(berth.Http, $"resource=workload:{workload}");
+        Assert.Contains(workloadEntries, e => e.Action == "PUT /workloads/{id}" && e.Principal == $"key:{adminId}" && e.Result == 201);
+        Assert.Contains(workloadEntries, e => e.Action == "DELETE /workloads/{id}" && e.Principal == "anonymous" && e.Result == 401);
+        var denials = await AuditAsync(berth.Http, $"principal=key:{viewerId}");
+        Assert.Contains(denials, e => e.Action == "POST /tenants/{tenantId}/claim" && e.Result == 403 && e.Role == "viewer");
+        // The secret's value is nowhere in the trail.
+        Assert.DoesNotContain("s3cret", await berth.Http.GetStringAsync("/audit?limit=1000"));
+        var verification = await VerifyAsync(berth.Http);
+        Assert.True(verification.GetProperty("valid").GetBoolean(), verification.ToString());
+        // A read-only call leaves no entry; filters that make no sense are 400.
+        Assert.DoesNotContain(await AuditAsync(berth.Http, "limit=1000"), e => e.Action.StartsWith("GET /workloads", StringComparison.Ordinal));
+        using var badTime = await berth.Http.GetAsync("/audit?since=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, badTime.StatusCode);
+    }
+
+    [PostgresDockerFact]
+    public async Task The_postgres_trail_is_append_only_and_a_tampered_row_breaks_verification()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Postgres);
+        await berth.StartAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            (await berth.Http.PutAsync($"/tenants/audit-{i}/secrets/k", new StringContent("v"))).EnsureSuccessStatusCode();
+        }
+        var before = await VerifyAsync(berth.Http);
+        Assert.True(before.GetProperty("valid").GetBoolean(), before.ToString());
+        var entries = before.GetProperty("entries").GetInt64();
+        Assert.True(entries >= 3, before.ToString());
+
+        await using var db = new NpgsqlConnection(berth.ConnectionString);
+        await db.OpenAsync();
+        // Append-only: an ordinary UPDATE or DELETE is refused by the database itself.
+        await using (var update = new NpgsqlCommand("UPDATE berth_audit SET result = 200 WHERE seq = 2", db))
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => update.ExecuteNonQueryAsync());
+            Assert.Contains("append-only", refused.MessageText);
+        }
+        // Someone who can switch the guard off changes one row's outcome: verification names the row.
+        await using (var tamper = new NpgsqlCommand(
+            "ALTER TABLE berth_audit DISABLE TRIGGER berth_audit_no_change; UPDATE berth_audit SET principal = 'someone-else' WHERE seq = 2; ALTER TABLE berth_audit ENABLE TRIGGER berth_audit_no_change", db))
+        {
+            await tamper.ExecuteNonQueryAsync();
+        }
+
+        var after = await VerifyAsync(berth.Http);
+        Assert.False(after.GetProperty("valid").GetBoolean(), after.ToString());
+        Assert.Equal(2, after.GetProperty("firstInvalidSeq").GetInt64());
+        Assert.Equal(1, after.GetProperty("entries").GetInt64());
+    }
+}

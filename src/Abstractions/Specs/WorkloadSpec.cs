@@ -22,6 +22,14 @@ public sealed record WorkloadSpec
     [Id(11)] public string NetworkMode { get; init; } = "bridge";
     [Id(12)] public PoolSpec Pool { get; init; } = new();
     [Id(13)] public SyncSpec? Sync { get; init; }
+
+    // Options that weaken isolation: parsed so that they are named when refused (see SpecSecurityPolicy),
+    // and applied only when an administrator's allow list permits them.
+    [Id(14)] public bool Privileged { get; init; }
+    [Id(15)] public string[] CapAdd { get; init; } = [];
+    /// <summary>"host" or null (the container's own namespace).</summary>
+    [Id(16)] public string? PidMode { get; init; }
+    [Id(17)] public string? IpcMode { get; init; }
 }
 
 [GenerateSerializer, Immutable]

@@ -9,7 +9,7 @@ namespace Berth.Specs;
 /// </summary>
 public static partial class WorkloadSpecParser
 {
-    private static readonly string[] AllowedNetworkModes = ["bridge", "none"];
+    private static readonly string[] AllowedNetworkModes = ["bridge", "none", "host"];
     private static readonly string[] Sinks = ["filesystem", "postgres", "s3"];
     private static readonly string[] Directions = ["upload", "download", "bidirectional"];
     private static readonly string[] Modes = ["sync", "copy"];
@@ -93,7 +93,15 @@ public static partial class WorkloadSpecParser
             var networkMode = fields.String("network_mode") ?? "bridge";
             if (!AllowedNetworkModes.Contains(networkMode))
             {
-                Error("network_mode", $"must be one of {string.Join(", ", AllowedNetworkModes)} (host and container networking break tenant isolation)");
+                Error("network_mode", $"must be one of {string.Join(", ", AllowedNetworkModes)} (container networking breaks tenant isolation; host needs an administrator's allow list)");
+            }
+            var privileged = fields.Bool("privileged") ?? false;
+            var capAdd = fields.Take("cap_add") is { } capNode ? ReadCapabilities(capNode) : [];
+            var pidMode = ReadHostOnly(fields, "pid");
+            var ipcMode = ReadHostOnly(fields, "ipc");
+            if (fields.Take("devices") is { } devicesNode)
+            {
+                Error(devicesNode.Path, "is forbidden: Berth containers get no host devices");
             }
             var pool = fields.Take("pool") is { } poolNode ? ReadPool(poolNode) : new PoolSpec();
             var sync = fields.Take("sync") is { } syncNode ? ReadSync(syncNode) : null;
@@ -122,6 +130,10 @@ public static partial class WorkloadSpecParser
                 NetworkMode = networkMode,
                 Pool = pool,
                 Sync = sync,
+                Privileged = privileged,
+                CapAdd = capAdd,
+                PidMode = pidMode,
+                IpcMode = ipcMode,
             };
         }
 
@@ -178,8 +190,41 @@ public static partial class WorkloadSpecParser
             return result;
         }
 
+        private string[] ReadCapabilities(SpecNode node)
+        {
+            if (node is not SpecList list)
+            {
+                Error(node.Path, "must be a list of capability names, such as [NET_BIND_SERVICE]");
+                return [];
+            }
+            var caps = new List<string>();
+            foreach (var item in list.Items)
+            {
+                var text = ScalarText(item)?.ToUpperInvariant();
+                if (text is null) continue;
+                var name = text.StartsWith("CAP_", StringComparison.Ordinal) ? text[4..] : text;
+                if (name.Length == 0 || name.Length > 32 || !name.All(c => c is (>= 'A' and <= 'Z') or '_')) Error(item.Path, "is not a capability name");
+                else caps.Add(name);
+            }
+            return [.. caps.Distinct()];
+        }
+
+        /// <summary><c>pid</c> and <c>ipc</c>: only "host" means anything besides the default (the container's own).</summary>
+        private string? ReadHostOnly(Fields fields, string key)
+        {
+            var value = fields.String(key);
+            if (value is null or "private" or "") return null;
+            if (value != "host") Error(key, "must be host or private (sharing another container's namespace is not supported)");
+            return "host";
+        }
+
         private VolumesSpec ReadVolumes(SpecNode node)
         {
+            if (node is SpecList)
+            {
+                Error(node.Path, "is forbidden as a list: host bind mounts break tenant isolation; use volumes.state and volumes.secrets");
+                return new VolumesSpec();
+            }
             var fields = Fields.Of(node, this);
             if (fields is null) return new VolumesSpec();
             string? stateTarget = null, secretsTarget = null;

@@ -41,6 +41,8 @@ public sealed class BerthOptions
     /// <summary>The Retry-After a client gets when a pool is at max_size or a host is down.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
 
+    public SecurityOptions Security { get; set; } = new();
+
     /// <summary>Process limit per container when hardening defaults apply.</summary>
     public long DefaultPidsLimit { get; set; } = 256;
 

@@ -21,4 +21,9 @@ public sealed record ContainerCreateSpec
     public HealthcheckSpec? Healthcheck { get; init; }
     /// <summary>Mount points that get a fresh anonymous volume, removed with the container.</summary>
     public IReadOnlyList<string> AnonymousVolumes { get; init; } = [];
+    /// <summary>Only ever set when the administrator's allow list permits it (see SpecSecurityPolicy).</summary>
+    public bool Privileged { get; init; }
+    public IReadOnlyList<string> CapAdd { get; init; } = [];
+    public string? PidMode { get; init; }
+    public string? IpcMode { get; init; }
 }

@@ -43,10 +43,17 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
                 NanoCPUs = spec.Cpus is { } cpus ? (long)(cpus * 1_000_000_000) : 0,
                 PidsLimit = spec.PidsLimit,
                 CapDrop = ["ALL"],
+                CapAdd = spec.CapAdd.Count > 0 ? [.. spec.CapAdd] : null,
                 SecurityOpt = ["no-new-privileges"],
-                Privileged = false,
+                Privileged = spec.Privileged,
+                PidMode = spec.PidMode ?? "",
+                IpcMode = spec.IpcMode ?? "private",
             },
         };
+        if (spec.NetworkMode is not ("bridge" or "none" or "host" or "default"))
+        {
+            await EnsureTenantNetworkAsync(spec.NetworkMode, cancellationToken);
+        }
         try
         {
             var response = await client.Containers.CreateContainerAsync(parameters, cancellationToken);
@@ -57,6 +64,54 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
             throw new ImageNotFoundException(spec.Image);
         }
     }
+
+    /// <summary>
+    /// Creates the tenants' bridge network with inter-container traffic disabled, once per engine.
+    /// An existing network of that name that lets containers talk is refused, never used.
+    /// </summary>
+    private async Task EnsureTenantNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_networksReady.ContainsKey(name)) return;
+        await _networkLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_networksReady.ContainsKey(name)) return;
+            var existing = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
+                .FirstOrDefault(n => n.Name == name);
+            if (existing is null)
+            {
+                try
+                {
+                    await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                    {
+                        Name = name,
+                        Driver = "bridge",
+                        CheckDuplicate = true,
+                        Options = new Dictionary<string, string> { [IccOption] = "false" },
+                        Labels = new Dictionary<string, string> { [BerthLabels.Managed] = "true" },
+                    }, cancellationToken);
+                }
+                catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+                {
+                    // Another silo created it a moment ago.
+                }
+                existing = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken)).First(n => n.Name == name);
+            }
+            if (existing.Options is null || !existing.Options.TryGetValue(IccOption, out var icc) || icc != "false")
+            {
+                throw new InvalidOperationException($"Docker network '{name}' exists but lets containers reach each other ({IccOption} is not false); remove it or set Berth:Security:TenantNetwork");
+            }
+            _networksReady[name] = true;
+        }
+        finally
+        {
+            _networkLock.Release();
+        }
+    }
+
+    private const string IccOption = "com.docker.network.bridge.enable_icc";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _networksReady = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _networkLock = new(1, 1);
 
     public async Task StartAsync(string containerId, CancellationToken cancellationToken) =>
         await client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);

@@ -15,6 +15,7 @@ namespace Berth.Workloads;
 public sealed class WorkloadCatalogGrain(
     [PersistentState("catalog", StorageNames.Berth)] IPersistentState<CatalogState> state,
     IContainerRuntimeProvider runtimes,
+    Microsoft.Extensions.Options.IOptions<BerthOptions> options,
     ILogger<WorkloadCatalogGrain> logger,
     TimeProvider clock) : Grain, IWorkloadCatalogGrain, IRemindable
 {
@@ -43,6 +44,12 @@ public sealed class WorkloadCatalogGrain(
 
     public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec)
     {
+        // Checked here, in the silo, whoever parsed the spec: the allow list is the silo's configuration.
+        var violations = SpecSecurityPolicy.Violations(spec, options.Value.Security.AllowedOptions);
+        if (violations is [var first, ..])
+        {
+            throw BerthException.Invalid(first.Path, string.Join("; ", violations));
+        }
         await EnsureImageAsync(spec.Image);
         var version = WorkloadSpecVersion.Compute(spec);
         var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);

@@ -1,0 +1,26 @@
+namespace Berth.Configuration;
+
+/// <summary>Container hardening defaults and the administrator's allow list (section <c>Berth:Security</c>).</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>
+    /// Options a workload spec may use although they weaken isolation: <c>privileged</c>,
+    /// <c>network_mode:host</c>, <c>pid:host</c>, <c>ipc:host</c>, <c>cap_add:NAME</c>. Empty by default.
+    /// </summary>
+    public List<string> AllowedOptions { get; set; } = [];
+
+    /// <summary>The user a container runs as when its spec names none: never root by default (nobody).</summary>
+    public string DefaultUser { get; set; } = "65534:65534";
+
+    /// <summary>Memory limit for a container whose spec sets none.</summary>
+    public long DefaultMemoryBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>CPU limit for a container whose spec sets none.</summary>
+    public double DefaultCpus { get; set; } = 1.0;
+
+    /// <summary>
+    /// The bridge network tenants' containers join (<c>network_mode: bridge</c>), created by Berth on
+    /// each engine with inter-container traffic disabled, so one tenant cannot reach another.
+    /// </summary>
+    public string TenantNetwork { get; set; } = "berth-tenants";
+}

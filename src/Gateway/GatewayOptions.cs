@@ -25,6 +25,11 @@ public sealed class GatewayOptions
     /// <summary>Total time the gateway keeps retrying one request before answering 503.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>Largest request body of any kind; endpoints set tighter limits of their own.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    public Security.RateLimitOptions RateLimit { get; set; } = new();
+
     /// <summary>Largest accepted workload spec body.</summary>
     public long MaxSpecBytes { get; set; } = 256 * 1024;
 }

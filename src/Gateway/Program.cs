@@ -51,6 +51,8 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<GrainCallRetry>();
 builder.Services.AddBerthAuth(builder.Configuration);
+builder.Services.AddBerthRateLimits(gatewayOptions.RateLimit);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes);
 builder.Services.AddSingleton<IAuditLog>(databaseOptions.Provider switch
 {
     DatabaseProvider.Postgres => new PostgresAuditLog(databaseOptions.EffectiveConnectionString),
@@ -72,6 +74,7 @@ app.UseStatusCodePages(async context =>
 
 app.UseAuthentication();
 app.UseMiddleware<AuditMiddleware>();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -13,4 +13,6 @@ public enum BerthErrorKind
     Unprocessable,
     /// <summary>503: temporarily impossible (pool at max_size, host down); retry after a delay.</summary>
     Unavailable,
+    /// <summary>429: a quota (claims held per tenant, claims per minute per workload) is used up.</summary>
+    QuotaExceeded,
 }

@@ -28,6 +28,9 @@ public sealed class BerthException : Exception
 
     public static BerthException Invalid(string field, string message) => new(BerthErrorKind.InvalidInput, message, field);
 
+    public static BerthException Quota(string message, int? retryAfterSeconds = null) =>
+        new(BerthErrorKind.QuotaExceeded, message, retryAfterSeconds: retryAfterSeconds);
+
     public static BerthException Unavailable(string message, int retryAfterSeconds) =>
         new(BerthErrorKind.Unavailable, message, retryAfterSeconds: retryAfterSeconds);
 }

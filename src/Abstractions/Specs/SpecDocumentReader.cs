@@ -12,6 +12,7 @@ public static class SpecDocumentReader
         var stream = new YamlStream();
         try
         {
+            CheckShape(text);
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
@@ -32,11 +33,52 @@ public static class SpecDocumentReader
         return FromYaml(stream.Documents[0].RootNode, "");
     }
 
+    /// <summary>The deepest nesting a spec may have; real specs need about five levels.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>The most nodes a spec may have.</summary>
+    public const int MaxNodes = 20_000;
+
+    /// <summary>
+    /// Walks the parser's events (no tree, no recursion) before the document is loaded, so that a
+    /// hostile document cannot exhaust the stack by nesting or the CPU by aliases ("billion laughs").
+    /// </summary>
+    private static void CheckShape(string text)
+    {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+        int depth = 0, nodes = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.AnchorAlias alias:
+                    throw new WorkloadSpecException(new SpecError("", $"aliases are not supported (line {alias.Start.Line})"));
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxDepth)
+                    {
+                        throw new WorkloadSpecException(new SpecError("", $"the document nests deeper than {MaxDepth} levels"));
+                    }
+                    nodes++;
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+                case YamlDotNet.Core.Events.Scalar:
+                    nodes++;
+                    break;
+            }
+            if (nodes > MaxNodes)
+            {
+                throw new WorkloadSpecException(new SpecError("", $"the document has more than {MaxNodes} values"));
+            }
+        }
+    }
+
     public static SpecNode ReadJson(string text)
     {
         try
         {
-            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
+            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth });
             return FromJson(doc.RootElement, "");
         }
         catch (JsonException ex)

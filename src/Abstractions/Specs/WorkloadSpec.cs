@@ -78,6 +78,8 @@ public sealed record PoolSpec
     [Id(2)] public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>A claim whose container was lost (died, vanished) is released, state saved where it can be, after this long.</summary>
     [Id(3)] public TimeSpan LostTimeout { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>A quota: new claims this workload hands out per minute; null for no limit.</summary>
+    [Id(4)] public int? ClaimsPerMinute { get; init; }
 }
 
 [GenerateSerializer, Immutable]

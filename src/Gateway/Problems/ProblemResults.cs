@@ -15,6 +15,7 @@ public static class ProblemResults
             BerthErrorKind.NotFound => StatusCodes.Status404NotFound,
             BerthErrorKind.Conflict => StatusCodes.Status409Conflict,
             BerthErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+            BerthErrorKind.QuotaExceeded => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status503ServiceUnavailable,
         };
         return Problem(status, ex.Message, ex.Field, retryAfterSeconds: ex.RetryAfterSeconds);
@@ -53,6 +54,9 @@ public static class ProblemResults
     private static string TitleOf(int status) => status switch
     {
         400 => "Bad request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "Too many requests",
         404 => "Not found",
         409 => "Conflict",
         413 => "Request body too large",

@@ -43,6 +43,8 @@ public sealed class BerthOptions
 
     public SecurityOptions Security { get; set; } = new();
 
+    public QuotaOptions Quotas { get; set; } = new();
+
     /// <summary>Process limit per container when hardening defaults apply.</summary>
     public long DefaultPidsLimit { get; set; } = 256;
 

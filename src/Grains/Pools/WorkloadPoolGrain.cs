@@ -112,6 +112,22 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
+    /// <summary>When this pool handed out its latest new claims, for <c>pool.claims_per_minute</c> (in memory: resets with the activation).</summary>
+    private readonly Queue<DateTimeOffset> _recentClaims = new();
+
+    private void CheckClaimRate(PoolSpec pool)
+    {
+        if (pool.ClaimsPerMinute is not { } limit) return;
+        var now = Now;
+        while (_recentClaims.TryPeek(out var oldest) && now - oldest >= TimeSpan.FromMinutes(1)) _recentClaims.Dequeue();
+        if (_recentClaims.Count >= limit)
+        {
+            var wait = _recentClaims.Peek() + TimeSpan.FromMinutes(1) - now;
+            throw BerthException.Quota($"workload '{Workload}' hands out at most {limit} new claims per minute (pool.claims_per_minute)", Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)));
+        }
+        _recentClaims.Enqueue(now);
+    }
+
     public async Task<PoolClaimTicket> Claim(string tenantId)
     {
         var spec = Books.Spec;
@@ -126,6 +142,7 @@ public sealed class WorkloadPoolGrain(
         {
             return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec);
         }
+        CheckClaimRate(spec.Pool);
         // A cold creation the tenant started and never finished (it crashed mid-claim) is abandoned,
         // and a lost container makes way for a fresh one.
         foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State is PoolMemberState.Creating or PoolMemberState.Lost).ToList())

@@ -62,6 +62,11 @@ public sealed class TenantGrain(
             // Handing the container back now would race the save of its state.
             throw BerthException.Conflict($"tenant '{TenantId}' is still releasing '{workload}' (saving its state: {existing.Error ?? "in progress"}); claim again once it is released");
         }
+        var held = state.State.Claims.Values.Count(c => c.Workload != workload && c.State is not (TenantClaimState.Released or TenantClaimState.Failed));
+        if (held >= options.Value.Quotas.MaxClaimsPerTenant)
+        {
+            throw BerthException.Quota($"tenant '{TenantId}' already holds {held} containers, its quota (Berth:Quotas:MaxClaimsPerTenant); release one first");
+        }
         var record = existing ?? new TenantClaimRecord { Workload = workload };
         var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(workload);
 

@@ -151,6 +151,41 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_tenant_over_its_quota_of_held_containers_is_refused_until_it_releases_one()
+    {
+        var workloads = new List<string>();
+        for (var i = 0; i < 4; i++) workloads.Add(await RegisterAsync($"quota{i}", min: 0, max: 2));
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workloads[0]}");
+        for (var i = 0; i < 3; i++) await tenant.Claim(workloads[i], null);
+
+        var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workloads[3], null));
+
+        Assert.Equal(BerthErrorKind.QuotaExceeded, refused.Kind);
+        Assert.Contains("MaxClaimsPerTenant", refused.Message);
+        Assert.Equal(TenantClaimState.Claimed, (await tenant.Claim(workloads[0], null)).State); // what it holds stays reachable
+        await tenant.Release(workloads[0], null);
+        Assert.Equal(TenantClaimState.Claimed, (await tenant.Claim(workloads[3], null)).State);
+        foreach (var w in workloads.Skip(1)) await tenant.Release(w, null);
+    }
+
+    [Fact]
+    public async Task A_workload_hands_out_no_more_new_claims_per_minute_than_its_quota()
+    {
+        var id = $"rate-{Guid.NewGuid():N}"[..20];
+        await _client.GetGrain<IWorkloadCatalogGrain>(0).Upsert(WorkloadSpecParser.ParseYaml(
+            $"id: {id}\nimage: {InMemoryClusterFixture.Image}\npool:\n  min_size: 0\n  max_size: 5\n  claims_per_minute: 2\n"));
+        await _client.GetGrain<ITenantGrain>($"a-{id}").Claim(id, null);
+        await _client.GetGrain<ITenantGrain>($"b-{id}").Claim(id, null);
+
+        var refused = await Assert.ThrowsAsync<BerthException>(() => _client.GetGrain<ITenantGrain>($"c-{id}").Claim(id, null));
+
+        Assert.Equal(BerthErrorKind.QuotaExceeded, refused.Kind);
+        Assert.InRange(refused.RetryAfterSeconds ?? 0, 1, 60);
+        // Asking again for a container already held is not a new claim.
+        Assert.Equal(TenantClaimState.Claimed, (await _client.GetGrain<ITenantGrain>($"a-{id}").Claim(id, null)).State);
+    }
+
+    [Fact]
     public async Task An_idle_member_killed_behind_berths_back_is_replaced()
     {
         var workload = await RegisterAsync("killed", min: 2, max: 4);

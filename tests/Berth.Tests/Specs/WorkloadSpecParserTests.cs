@@ -133,7 +133,7 @@ public sealed class WorkloadSpecParserTests
     [InlineData("id: w\nimage: i\npool:\n  min_size: -1\n", "pool.min_size", "between")]
     [InlineData("id: w\nimage: i\npool:\n  min_size: lots\n", "pool.min_size", "integer")]
     [InlineData("id: w\nimage: i\npool:\n  idle_timeout: soon\n", "pool.idle_timeout", "duration")]
-    [InlineData("id: w\nimage: i\nnetwork_mode: host\n", "network_mode", "must be one of")]
+    [InlineData("id: w\nimage: i\nnetwork_mode: \"container:other\"\n", "network_mode", "must be one of")]
     [InlineData("id: w\nimage: i\nread_only: maybe\n", "read_only", "true or false")]
     [InlineData("id: w\nimage: i\ndeploy:\n  resources:\n    limits:\n      memory: 1k\n", "deploy.resources.limits.memory", "at least 6m")]
     [InlineData("id: w\nimage: i\ndeploy:\n  resources:\n    limits:\n      cpus: -1\n", "deploy.resources.limits.cpus", "positive")]
@@ -264,5 +264,26 @@ public sealed class WorkloadSpecParserTests
     {
         Assert.True(ResourceIds.IsValidTenantId(new string('a', 128)));
         Assert.False(ResourceIds.IsValidTenantId(new string('a', 129)));
+    }
+
+    [Theory]
+    [InlineData("lol: &l [a, a]\nlol2: &l2 [*l, *l]\nlol3: [*l2, *l2]\n", "aliases")]
+    [InlineData("a: &x 1\nb: *x\n", "aliases")]
+    public void Aliases_are_refused_before_they_can_expand(string yaml, string message)
+    {
+        var ex = Assert.Throws<WorkloadSpecException>(() => WorkloadSpecParser.ParseYaml(yaml));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void Documents_nested_or_sized_beyond_any_real_spec_are_refused_without_exhausting_the_stack()
+    {
+        var deepFlow = new string('[', 100_000) + new string(']', 100_000);
+        var deepBlock = string.Concat(Enumerable.Repeat("- ", 50_000)) + "x";
+        var wide = "id: w\nimage: i\nenvironment:\n" + string.Concat(Enumerable.Range(0, 25_000).Select(i => $"  V{i}: x\n"));
+
+        Assert.Contains("nests deeper", Assert.Throws<WorkloadSpecException>(() => WorkloadSpecParser.ParseYaml(deepFlow)).Message);
+        Assert.Contains("nests deeper", Assert.Throws<WorkloadSpecException>(() => WorkloadSpecParser.ParseYaml(deepBlock)).Message);
+        Assert.Contains("more than", Assert.Throws<WorkloadSpecException>(() => WorkloadSpecParser.ParseYaml(wide)).Message);
     }
 }

@@ -104,6 +104,9 @@ public sealed class BerthDeployment : IAsyncDisposable
         var env = CommonEnvironment();
         env["Gateway__ClusterId"] = ClusterId;
         env["Auth__BootstrapAdminKey"] = AdminKey;
+        // Storms and failover tests send far more than a real client should; the rate-limit test sets its own.
+        env["Gateway__RateLimit__PermitsPerSecond"] = "100000";
+        env["Gateway__RateLimit__Burst"] = "100000";
         foreach (var (key, value) in _extraGatewayEnvironment) env[key] = value;
         for (var i = 0; i < _siloCount; i++) env[$"Gateway__SiloGatewayPorts__{i}"] = _gatewayPorts[i].ToString();
         return env;

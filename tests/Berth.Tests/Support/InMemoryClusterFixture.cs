@@ -56,6 +56,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                     StagingDirectory = Path.Combine(Path.GetTempPath(), "berth-mem-staging"),
                 },
                 HostUnhealthyCooldown = TimeSpan.FromSeconds(1),
+                Quotas = new QuotaOptions { MaxClaimsPerTenant = 3 },
             }));
         });
         Cluster = builder.Build();

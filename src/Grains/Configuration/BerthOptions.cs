@@ -69,6 +69,16 @@ public sealed class DockerHostOptions
 
     /// <summary>The host address that container ports are published on.</summary>
     public string PublishAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Mutual TLS to a remote engine (<c>tcp://host:2376</c>, dockerd <c>--tlsverify</c>): the client
+    /// certificate and key Berth presents (PEM files)...
+    /// </summary>
+    public string? TlsClientCertificate { get; set; }
+    public string? TlsClientKey { get; set; }
+
+    /// <summary>...and the CA the engine's certificate must chain to (PEM); empty trusts the system's CAs.</summary>
+    public string? TlsCaCertificate { get; set; }
 }
 
 public sealed class SnapshotOptions

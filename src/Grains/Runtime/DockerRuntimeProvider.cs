@@ -11,10 +11,16 @@ public sealed class DockerRuntimeProvider : IContainerRuntimeProvider, IDisposab
 
     public DockerRuntimeProvider(IOptions<BerthOptions> options)
     {
-        _runtimes = options.Value.EffectiveHosts.ToDictionary(
-            h => h.Id,
-            h => new DockerContainerRuntime(new DockerClientConfiguration(new Uri(h.Endpoint), defaultTimeout: TimeSpan.FromSeconds(60)).CreateClient()));
+        _runtimes = options.Value.EffectiveHosts.ToDictionary(h => h.Id, h => new DockerContainerRuntime(CreateClient(h)));
         HostIds = [.. _runtimes.Keys];
+    }
+
+    private static DockerClient CreateClient(DockerHostOptions host)
+    {
+        var credentials = host.TlsClientCertificate is { Length: > 0 } certificate
+            ? EngineTls.Credentials(host.Id, certificate, host.TlsClientKey, host.TlsCaCertificate)
+            : null;
+        return new DockerClientConfiguration(new Uri(host.Endpoint), credentials, TimeSpan.FromSeconds(60)).CreateClient();
     }
 
     public IReadOnlyList<string> HostIds { get; }

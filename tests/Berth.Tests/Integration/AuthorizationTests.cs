@@ -83,6 +83,8 @@ public sealed class AuthorizationTests(BerthClusterFixture berth)
             (new("GET", "/auth/keys"), [A]),
             (new("POST", "/auth/keys", Json: """{"name":"matrix","role":"viewer"}"""), [A]),
             (new("DELETE", "/auth/keys/000000000000"), [A]),
+            (new("GET", "/audit?limit=5"), [A]),
+            (new("GET", "/audit/verify"), [A]),
             (new("GET", "/openapi/v1.json"), everyone),
             (new("GET", "/dashboard/"), staff),
             (new("GET", "/healthz"), [.. everyone, "anonymous"]),

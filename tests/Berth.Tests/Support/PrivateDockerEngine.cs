@@ -25,6 +25,20 @@ public sealed class PrivateDockerEngine : IAsyncDisposable
 
     public string Socket { get; }
 
+    /// <summary>Also listen on tcp://127.0.0.1:<paramref name="port"/>, requiring mutual TLS with these certificates.</summary>
+    public void ListenWithTls(int port, TestCertificates certificates)
+    {
+        TlsPort = port;
+        _tls = certificates;
+    }
+
+    private TestCertificates? _tls;
+
+    public int? TlsPort { get; private set; }
+
+    /// <summary>The root directory of this engine's files, for a test's own (e.g. certificates).</summary>
+    public string Root => _root;
+
     public string Endpoint => $"unix://{Socket}";
 
     public DockerClient CreateClient() => new DockerClientConfiguration(new Uri(Endpoint)).CreateClient();
@@ -53,6 +67,17 @@ public sealed class PrivateDockerEngine : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(arg);
+        }
+        if (_tls is not null)
+        {
+            foreach (var arg in new[]
+            {
+                "-H", $"tcp://127.0.0.1:{TlsPort}", "--tlsverify",
+                "--tlscacert", _tls.CaCertificate, "--tlscert", _tls.ServerCertificate, "--tlskey", _tls.ServerKey,
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
         }
         _dockerd = Process.Start(start)!;
         _dockerd.OutputDataReceived += (_, _) => { };

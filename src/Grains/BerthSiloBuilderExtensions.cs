@@ -14,6 +14,13 @@ public static class BerthSiloBuilderExtensions
     {
         services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
+        var options = configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
+        if (string.Equals(options.ContainerRuntime, "Memory", StringComparison.OrdinalIgnoreCase))
+        {
+            // Nothing runs: containers exist only in memory. For the control-plane benchmark and demos.
+            services.TryAddSingleton<IContainerRuntimeProvider>(new InMemoryRuntimeProvider(
+                options.EffectiveHosts.ToDictionary(h => h.Id, _ => new InMemoryContainerRuntime { AcceptAnyImage = true })));
+        }
         services.TryAddSingleton<IContainerRuntimeProvider, DockerRuntimeProvider>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, FilesystemSnapshotSink>());

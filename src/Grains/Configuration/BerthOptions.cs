@@ -8,6 +8,9 @@ public sealed class BerthOptions
     /// <summary>Stamped on every container as <c>berth.cluster</c>; a cluster only ever touches its own containers.</summary>
     public string ClusterId { get; set; } = "berth-local";
 
+    /// <summary><c>Docker</c> (default), or <c>Memory</c>: containers that exist only in memory, to measure the control plane alone.</summary>
+    public string ContainerRuntime { get; set; } = "Docker";
+
     /// <summary>The Docker engines to spread pools over; empty means the local engine only.</summary>
     public List<DockerHostOptions> Hosts { get; set; } = [];
 

@@ -45,6 +45,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     public IReadOnlyCollection<FakeContainer> Containers => [.. _containers.Values];
 
+    /// <summary>Every image exists (the control-plane benchmark); otherwise only those added.</summary>
+    public bool AcceptAnyImage { get; init; }
+
     public void AddImage(string image)
     {
         lock (_images) _images.Add(image);
@@ -81,7 +84,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         if (FailingImages.TryGetValue(spec.Image, out var imageFailure)) throw new InvalidOperationException(imageFailure);
         lock (_images)
         {
-            if (!_images.Contains(spec.Image)) throw new ImageNotFoundException(spec.Image);
+            if (!AcceptAnyImage && !_images.Contains(spec.Image)) throw new ImageNotFoundException(spec.Image);
         }
         if (_containers.Values.Any(c => c.Spec.Name == spec.Name))
         {
@@ -133,7 +136,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
-        lock (_images) return Task.FromResult(_images.Contains(image));
+        lock (_images) return Task.FromResult(AcceptAnyImage || _images.Contains(image));
     }
 
     public Task StopAsync(string containerId, CancellationToken cancellationToken)

@@ -19,8 +19,7 @@ public sealed class AbuseLimitTests
             ["Gateway__RateLimit__Burst"] = "5",
         });
         await berth.StartAsync();
-        using var created = await berth.Http.PostAsJsonAsync("/auth/keys", new { name = "noisy", role = "viewer" });
-        var noisyKey = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        var noisyKey = await berth.Api.CreateKeyAsync("viewer", name: "noisy");
         using var noisy = berth.NewClient(noisyKey);
 
         var statuses = new List<HttpStatusCode>();

@@ -24,13 +24,6 @@ public sealed class AuditTrailTests
     private static async Task<JsonElement> VerifyAsync(HttpClient admin) =>
         JsonDocument.Parse(await admin.GetStringAsync("/audit/verify")).RootElement;
 
-    private static async Task<string> CreateKeyAsync(BerthDeployment berth, string role, string? tenantId = null)
-    {
-        using var response = await berth.Http.PostAsJsonAsync("/auth/keys", new { name = $"audit {role}", role, tenantId });
-        response.EnsureSuccessStatusCode();
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
-    }
-
     [DockerFact]
     public async Task Every_mutating_call_and_every_denial_is_recorded_with_who_what_and_result()
     {
@@ -38,7 +31,7 @@ public sealed class AuditTrailTests
         await berth.StartAsync();
         var workload = Workloads.NewId("audited");
         var tenant = $"t-{workload}";
-        var viewerKey = await CreateKeyAsync(berth, "viewer");
+        var viewerKey = await berth.Api.CreateKeyAsync("viewer");
         var viewerId = viewerKey.Split('_')[1];
         var adminId = berth.AdminKey.Split('_')[1];
 

@@ -15,14 +15,7 @@ public sealed class AuthorizationTests(BerthClusterFixture berth)
 
     private sealed record Call(string Method, string Path, string? Json = null, string? Yaml = null, string? Raw = null);
 
-    /// <summary>Creates a key with the admin key and returns its secret.</summary>
-    private async Task<string> CreateKeyAsync(string role, string? tenantId = null)
-    {
-        using var response = await berth.Http.PostAsJsonAsync("/auth/keys", new { name = $"test {role}", role, tenantId });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("secret").GetString()!;
-    }
+    private Task<string> CreateKeyAsync(string role, string? tenantId = null) => berth.Api.CreateKeyAsync(role, tenantId);
 
     private async Task<HttpStatusCode> SendAsync(Caller caller, Call call)
     {

@@ -44,6 +44,15 @@ public sealed class BerthApi(HttpClient http)
         return await ReadOkAsync<TenantClaimView>(response);
     }
 
+    /// <summary>Creates an API key (the client must be an admin's) and returns its secret, shown only in this answer.</summary>
+    public async Task<string> CreateKeyAsync(string role, string? tenantId = null, string? name = null)
+    {
+        using var response = await http.PostAsJsonAsync("/auth/keys", new { name = name ?? $"test {role}", role, tenantId });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("secret").GetString()!;
+    }
+
     public async Task<TenantStatus> StatusAsync(string tenant) =>
         await ReadOkAsync<TenantStatus>(await http.GetAsync($"/tenants/{tenant}/status"));
 

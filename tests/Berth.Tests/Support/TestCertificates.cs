@@ -14,10 +14,12 @@ public sealed class TestCertificates
         var caRequest = new CertificateRequest("CN=berth-test-ca", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        // The CA outlives what it signs: leaves are issued inside its validity, from one clock reading.
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-10), now.AddDays(2));
         CaCertificate = Write(directory, "ca.pem", ca.ExportCertificatePem());
-        (ServerCertificate, ServerKey) = Issue(ca, directory, "server", server: true);
-        (ClientCertificate, ClientKey) = Issue(ca, directory, "client", server: false);
+        (ServerCertificate, ServerKey) = Issue(ca, directory, "server", server: true, now);
+        (ClientCertificate, ClientKey) = Issue(ca, directory, "client", server: false, now);
     }
 
     public string CaCertificate { get; }
@@ -26,7 +28,7 @@ public sealed class TestCertificates
     public string ClientCertificate { get; }
     public string ClientKey { get; }
 
-    private static (string Certificate, string Key) Issue(X509Certificate2 ca, string directory, string name, bool server)
+    private static (string Certificate, string Key) Issue(X509Certificate2 ca, string directory, string name, bool server, DateTimeOffset now)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN=berth-test-{name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -40,7 +42,7 @@ public sealed class TestCertificates
             names.AddDnsName("localhost");
             request.CertificateExtensions.Add(names.Build());
         }
-        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var certificate = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
         return (Write(directory, $"{name}.pem", certificate.ExportCertificatePem()), Write(directory, $"{name}-key.pem", key.ExportPkcs8PrivateKeyPem()));
     }
 

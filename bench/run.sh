@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# One command for the whole benchmark: makes sure Docker and the test image exist, builds in
+# Release, starts two Berth deployments on loopback, runs bench/Berth.Bench against them, and
+# stops what it started (by pid) and removes the containers they made.
+#   - "docker": one silo + gateway on the real engine, SQLite grain storage (the quickstart default)
+#   - "control": one silo + gateway whose containers exist only in memory (Berth__ContainerRuntime=Memory),
+#     grain storage per BENCH_CONTROL_DB (Memory), to measure the control plane without Docker
+# Extra arguments go to the benchmark (e.g. --rounds 5 --burst 50); results land in bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN="$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+WORK="${BENCH_WORK_DIR:-/tmp/berth-bench-$RUN}"
+CONTROL_DB="${BENCH_CONTROL_DB:-Memory}"
+mkdir -p "$WORK/workloads"
+KEY="bk_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+
+bash scripts/ensure-docker.sh
+bash scripts/ensure-test-image.sh
+echo "bench: building (Release)"
+dotnet build Orleans.sln -c Release -nologo -v quiet
+dotnet build bench/Berth.Bench -c Release -nologo -v quiet
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  done
+  # The pools' idle members outlive their silo by design; these are this run's own.
+  docker ps -aq --filter "label=berth.cluster=bench-$RUN" | xargs -r docker rm -f -v >/dev/null
+  echo "bench: stopped; logs in $WORK"
+}
+trap cleanup EXIT INT TERM
+
+common() { # name silo-port gateway-port
+  export Silo__SiloPort="$2" Silo__GatewayPort="$3" Silo__WorkloadsDirectory="$WORK/workloads"
+  export Berth__ClusterId="bench-$RUN" Gateway__ClusterId="bench-$RUN" Gateway__SiloGatewayPorts__0="$3"
+  export Auth__BootstrapAdminKey="$KEY" Gateway__RateLimit__PermitsPerSecond=1000000 Gateway__RateLimit__Burst=1000000
+}
+
+start() { # name silo-port gateway-port http-port [extra env...]
+  local name=$1 silo=$2 gw=$3 http=$4; shift 4
+  (
+    common "$name" "$silo" "$gw"
+    for kv in "$@"; do export "$kv"; done
+    mkdir -p "$WORK/$name" && cd "$WORK/$name"
+    exec dotnet "$REPO/src/Silo/bin/Release/net10.0/Berth.Silo.dll" >"$WORK/$name-silo.log" 2>&1
+  ) &
+  PIDS+=($!)
+  if [ "$name" = control ]; then CONTROL_SILO_PID=$!; fi
+  (
+    common "$name" "$silo" "$gw"
+    for kv in "$@"; do export "$kv"; done
+    mkdir -p "$WORK/$name" && cd "$WORK/$name"
+    exec dotnet "$REPO/src/Gateway/bin/Release/net10.0/Berth.Gateway.dll" --urls "http://127.0.0.1:$http" >"$WORK/$name-gateway.log" 2>&1
+  ) &
+  PIDS+=($!)
+}
+REPO="$PWD"
+CONTROL_SILO_PID=""
+
+start docker 11181 30081 5180 "Database__Provider=Sqlite" "Database__ConnectionString=Data Source=$WORK/docker.db"
+start control 11182 30082 5181 "Database__Provider=$CONTROL_DB" "Database__ConnectionString=Data Source=$WORK/control.db" \
+  "Berth__ContainerRuntime=Memory" "Berth__MaxCreatesInFlightPerPool=64"
+
+for port in 5180 5181; do
+  ok=0
+  for _ in $(seq 1 120); do
+    if curl -sf -o /dev/null -H "authorization: Bearer $KEY" "http://127.0.0.1:$port/auth/whoami"; then ok=1; break; fi
+    sleep 1
+  done
+  [ "$ok" = 1 ] || { echo "bench: the gateway on $port did not come up; see $WORK" >&2; exit 1; }
+done
+
+dotnet bench/Berth.Bench/bin/Release/net10.0/Berth.Bench.dll \
+  --gateway http://127.0.0.1:5180 --control-gateway http://127.0.0.1:5181 --control-silo-pid "$CONTROL_SILO_PID" \
+  --key "$KEY" --out "$REPO/bench/results" "$@"

@@ -56,8 +56,10 @@ start() { # name silo-port gateway-port http-port [extra env...]
     exec dotnet "$REPO/src/Gateway/bin/Release/net10.0/Berth.Gateway.dll" --urls "http://127.0.0.1:$http" >"$WORK/$name-gateway.log" 2>&1
   ) &
   PIDS+=($!)
+  if [ "$name" = control ]; then CONTROL_GATEWAY_PID=$!; fi
 }
 REPO="$PWD"
+CONTROL_GATEWAY_PID=""
 CONTROL_SILO_PID=""
 
 start docker 11181 30081 5180 "Database__Provider=Sqlite" "Database__ConnectionString=Data Source=$WORK/docker.db"
@@ -74,5 +76,5 @@ for port in 5180 5181; do
 done
 
 dotnet bench/Berth.Bench/bin/Release/net10.0/Berth.Bench.dll \
-  --gateway http://127.0.0.1:5180 --control-gateway http://127.0.0.1:5181 --control-silo-pid "$CONTROL_SILO_PID" \
+  --gateway http://127.0.0.1:5180 --control-gateway http://127.0.0.1:5181 --control-silo-pid "$CONTROL_SILO_PID" --control-gateway-pid "$CONTROL_GATEWAY_PID" \
   --key "$KEY" --out "$REPO/bench/results" "$@"

@@ -10,7 +10,10 @@ public sealed record BenchResults
     public required int Rounds { get; init; }
     public LatencyStats? BaselineCreateStart { get; set; }
     public double BaselineParallelPerSecond { get; set; }
+    /// <summary>With members available and the pool at max_size: nothing else running.</summary>
     public LatencyStats? WarmClaim { get; set; }
+    /// <summary>With members available while each claim starts a background create.</summary>
+    public LatencyStats? WarmClaimRefilling { get; set; }
     public LatencyStats? ColdClaim { get; set; }
     public Scenarios.BurstResult? Burst { get; set; }
     public LatencyStats? BurstLatency { get; set; }
@@ -19,6 +22,7 @@ public sealed record BenchResults
     public double RefillPerSecond { get; set; }
     public ControlPlane.ClaimThroughput? ControlPlaneClaims { get; set; }
     public double GatewayStatusPerSecond { get; set; }
+    public ControlPlane.CpuSplit? GatewayStatusCpu { get; set; }
     public double BareKestrelPerSecond { get; set; }
     public ControlPlane.MemoryResult? Memory { get; set; }
 

@@ -8,6 +8,7 @@ using Docker.DotNet;
 var gatewayOption = new Option<string>("--gateway") { Description = "Gateway URL of the Docker-backed deployment", DefaultValueFactory = _ => "http://127.0.0.1:5180" };
 var controlOption = new Option<string?>("--control-gateway") { Description = "Gateway URL of the in-memory-runtime deployment (control plane); omit to skip" };
 var controlPidOption = new Option<int?>("--control-silo-pid") { Description = "Pid of the in-memory deployment's silo, for the memory measurement" };
+var controlGatewayPidOption = new Option<int?>("--control-gateway-pid") { Description = "Pid of the in-memory deployment's gateway, for the CPU split" };
 var keyOption = new Option<string>("--key") { Description = "Admin API key of both gateways", Required = true };
 var dockerOption = new Option<string>("--docker") { Description = "Docker endpoint for the baseline", DefaultValueFactory = _ => "unix:///var/run/docker.sock" };
 var imageOption = new Option<string>("--image") { DefaultValueFactory = _ => "berth-busybox:test" };
@@ -19,12 +20,14 @@ var drainOption = new Option<int>("--drain-claims") { DefaultValueFactory = _ =>
 var refillOption = new Option<int>("--refill") { DefaultValueFactory = _ => 20 };
 var tenantsOption = new Option<int>("--memory-tenants") { DefaultValueFactory = _ => 10_000 };
 var durationOption = new Option<int>("--seconds") { Description = "Length of each throughput measurement", DefaultValueFactory = _ => 10 };
+var controlOnlyOption = new Option<bool>("--control-only") { Description = "Skip the Docker scenarios (for profiling the control plane)" };
+var poolShapeOption = new Option<string>("--control-pool") { Description = "min,max of each control-plane pool", DefaultValueFactory = _ => "100,1000" };
 var outOption = new Option<string>("--out") { DefaultValueFactory = _ => "bench/results" };
 
 var root = new RootCommand("Berth benchmark: claim latency and throughput next to Docker itself")
 {
-    gatewayOption, controlOption, controlPidOption, keyOption, dockerOption, imageOption, networkOption, roundsOption,
-    perRoundOption, burstOption, drainOption, refillOption, tenantsOption, durationOption, outOption,
+    gatewayOption, controlOption, controlPidOption, controlGatewayPidOption, keyOption, dockerOption, imageOption, networkOption, roundsOption,
+    perRoundOption, burstOption, drainOption, refillOption, tenantsOption, durationOption, outOption, controlOnlyOption, poolShapeOption,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -48,6 +51,8 @@ root.SetAction(async (parse, cancellationToken) =>
     var scenarios = new Scenarios(gateway, parse.GetValue(imageOption)!, runId, Log);
     try
     {
+        if (!parse.GetValue(controlOnlyOption))
+        {
         Log("baseline: Docker create+start (warm-up, then sequential and parallel rounds)");
         await baseline.SequentialAsync(2);
         var sequential = new List<double>();
@@ -62,7 +67,8 @@ root.SetAction(async (parse, cancellationToken) =>
         results.BaselineParallelPerSecond = LatencyStats.Median(parallel);
 
         Log("warm claims");
-        results.WarmClaim = LatencyStats.Of(await scenarios.WarmClaimsAsync(rounds, perRound));
+        results.WarmClaim = LatencyStats.Of(await scenarios.WarmClaimsAsync(rounds, perRound, refilling: false));
+        results.WarmClaimRefilling = LatencyStats.Of(await scenarios.WarmClaimsAsync(rounds, perRound, refilling: true));
         Log("cold claims");
         results.ColdClaim = LatencyStats.Of(await scenarios.ColdClaimsAsync(rounds, Math.Max(5, perRound / 2)));
         Log($"burst of {parse.GetValue(burstOption)}");
@@ -75,15 +81,17 @@ root.SetAction(async (parse, cancellationToken) =>
         var refills = new List<double>();
         for (var i = 0; i < rounds; i++) refills.Add(await scenarios.RefillAsync(parse.GetValue(refillOption)));
         results.RefillPerSecond = LatencyStats.Median(refills);
+        }
 
         if (parse.GetValue(controlOption) is { } controlUrl)
         {
             using var control = new GatewayClient(controlUrl, key);
-            var plane = new ControlPlane(control, runId, Log);
+            var plane = new ControlPlane(control, runId, Log, parse.GetValue(controlPidOption), parse.GetValue(controlGatewayPidOption));
             Log("control plane: claims with the in-memory runtime");
-            results.ControlPlaneClaims = await plane.ClaimsAsync(workloads: 8, concurrency: 64, seconds);
+            var shape = parse.GetValue(poolShapeOption)!.Split(',').Select(int.Parse).ToArray();
+            results.ControlPlaneClaims = await plane.ClaimsAsync(workloads: 32, concurrency: 64, seconds, shape[0], shape[1]);
             Log("control plane: status through the gateway, then a bare Kestrel endpoint");
-            results.GatewayStatusPerSecond = await ControlPlane.StatusRateAsync(control.Http, 64, seconds, runId);
+            (results.GatewayStatusPerSecond, results.GatewayStatusCpu) = await plane.GatewayStatusAsync(64, seconds);
             await using (var bare = await BareKestrel.StartAsync(port: 5199))
             using (var bareClient = new GatewayClient(bare.Url, key))
             {

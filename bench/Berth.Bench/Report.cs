@@ -41,6 +41,7 @@ public static class Report
         Row("Baseline: Docker create+start, sequential", r.BaselineCreateStart, "–", "1");
         Row("Baseline: Docker create+start, 8 in parallel", null, $"{N(r.BaselineParallelPerSecond)} containers/s", "1");
         Row("Warm claim over HTTP", r.WarmClaim, "–", $"p50 {N((r.WarmClaim?.P50 ?? double.NaN) / baseP50, "0.000")}, p99 {N((r.WarmClaim?.P99 ?? double.NaN) / baseP50, "0.000")}");
+        Row("Warm claim over HTTP, refill creating behind it", r.WarmClaimRefilling, "–", $"p50 {N((r.WarmClaimRefilling?.P50 ?? double.NaN) / baseP50, "0.000")}, p99 {N((r.WarmClaimRefilling?.P99 ?? double.NaN) / baseP50, "0.000")}");
         Row("Cold claim over HTTP", r.ColdClaim, "–", $"p50 {N((r.ColdClaim?.P50 ?? double.NaN) / baseP50, "0.00")}");
         if (r.Burst is { } burst) Row($"Burst: {burst.Tenants} tenants at once, warm pool of {burst.Tenants}", r.BurstLatency, $"{N(burst.ClaimsPerSecond)} claims/s; all served in {N(burst.Seconds, "0.00")} s; {burst.Failures} failed", "–");
         if (r.Drain is { } drain) Row($"Drained pool: {drain.Claims} claims faster than refill", r.DrainLatency, $"{N(drain.Claims / drain.Seconds)} claims/s; {drain.Failures} failed", "–");
@@ -49,6 +50,15 @@ public static class Report
         Row("Control plane: GET status through the gateway", null, $"{N(r.GatewayStatusPerSecond, "0")} req/s", $"{N(r.GatewayStatusPerSecond / r.BareKestrelPerSecond, "0.00")} of bare Kestrel");
         Row("Bare Kestrel endpoint, same client", null, $"{N(r.BareKestrelPerSecond, "0")} req/s", "–");
         if (r.Memory is { } m) Row($"Memory: {m.Tenants} tenant grains active", null, $"silo RSS {m.RssBeforeBytes / 1048576.0:0} → {m.RssAfterBytes / 1048576.0:0} MiB", $"{N(m.BytesPerTenant, "0")} bytes/tenant");
+        if (r.ControlPlaneClaims?.Cpu is { } claimCpu)
+        {
+            text.AppendLine();
+            text.AppendLine($"CPU per control-plane claim: silo {N(claimCpu.SiloMs, "0.00")} ms, gateway {N(claimCpu.GatewayMs, "0.00")} ms, load client {N(claimCpu.ClientMs, "0.00")} ms ({r.Machine.Cores} cores shared by all three).");
+        }
+        if (r.GatewayStatusCpu is { } statusCpu)
+        {
+            text.AppendLine($"CPU per status request: silo {N(statusCpu.SiloMs, "0.000")} ms, gateway {N(statusCpu.GatewayMs, "0.000")} ms, load client {N(statusCpu.ClientMs, "0.000")} ms.");
+        }
         text.AppendLine();
         text.AppendLine("| Target | Wanted | Measured | Met |");
         text.AppendLine("| --- | --- | --- | --- |");
@@ -79,6 +89,7 @@ public static class Report
         {
             ("Docker create+start", r.BaselineCreateStart),
             ("Warm claim", r.WarmClaim),
+            ("Warm, refilling", r.WarmClaimRefilling),
             ("Cold claim", r.ColdClaim),
             ("Burst claim", r.BurstLatency),
             ("Drained-pool claim", r.DrainLatency),

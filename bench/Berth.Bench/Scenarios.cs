@@ -20,11 +20,15 @@ public sealed class Scenarios(GatewayClient gateway, string image, string runId,
     private async Task ReleaseAllAsync(string workload, IEnumerable<string> tenants) =>
         await Parallel.ForEachAsync(tenants, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, _) => await gateway.ReleaseAsync(t, workload));
 
-    /// <summary>Sequential claims while idle members are available: rounds × perRound samples.</summary>
-    public async Task<List<double>> WarmClaimsAsync(int rounds, int perRound)
+    /// <summary>
+    /// Sequential claims while idle members are available: rounds × perRound samples. With
+    /// <paramref name="refilling"/>, max_size leaves room, so every claim starts a background create
+    /// (Docker competes for the CPU); without, the pool is at max_size and nothing else runs.
+    /// </summary>
+    public async Task<List<double>> WarmClaimsAsync(int rounds, int perRound, bool refilling)
     {
-        var workload = NewWorkload("warm");
-        await gateway.PutWorkloadAsync(workload, Spec(workload, perRound, perRound * 2));
+        var workload = NewWorkload(refilling ? "warmr" : "warm");
+        await gateway.PutWorkloadAsync(workload, Spec(workload, perRound, refilling ? perRound * 2 : perRound));
         var samples = new List<double>();
         try
         {
@@ -43,7 +47,7 @@ public sealed class Scenarios(GatewayClient gateway, string image, string runId,
                     if (round >= 0) samples.Add(ms); // round -1 warms up the JIT and connections
                 }
                 await ReleaseAllAsync(workload, tenants);
-                log($"  warm round {round + 1}/{rounds}: p50 {LatencyStats.Of(samples.TakeLast(perRound).ToList()).P50:0.0} ms");
+                if (round >= 0) log($"  warm round {round + 1}/{rounds}{(refilling ? " (refilling)" : "")}: p50 {LatencyStats.Of(samples.TakeLast(perRound).ToList()).P50:0.0} ms");
             }
         }
         finally

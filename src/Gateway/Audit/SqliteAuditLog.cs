@@ -3,10 +3,28 @@ using Microsoft.Data.Sqlite;
 
 namespace Berth.Gateway.Audit;
 
-/// <summary>The audit trail of the embedded default, in the same SQLite file as the grain state.</summary>
-public sealed class SqliteAuditLog(string connectionString) : SqlAuditLog
+/// <summary>
+/// The audit trail of the embedded default, in a SQLite file beside the grain state's
+/// (<c>berth.db</c> → <c>berth.audit.db</c>): one file each, so that the audit writer never waits
+/// on the silo's write lock, nor the silo on the audit's.
+/// </summary>
+public sealed class SqliteAuditLog(string stateConnectionString) : SqlAuditLog
 {
-    protected override DbConnection CreateConnection() => new SqliteConnection(connectionString);
+    private readonly string _connectionString = AuditConnectionString(stateConnectionString);
+
+    public static string AuditConnectionString(string stateConnectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(stateConnectionString);
+        var source = builder.DataSource;
+        if (source.Length > 0 && source != ":memory:" && !source.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.DataSource = Path.ChangeExtension(source, null) + ".audit.db";
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(builder.DataSource))!);
+        }
+        return builder.ToString();
+    }
+
+    protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     protected override string[] SchemaStatements =>
     [

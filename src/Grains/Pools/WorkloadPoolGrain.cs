@@ -289,6 +289,15 @@ public sealed class WorkloadPoolGrain(
         else
         {
             member.MoveTo(PoolMemberState.Idle, Now);
+            if (RefillWanted() == 0)
+            {
+                // A member turning idle need not be durable at once: storage still says "creating",
+                // and should this activation die first, its successor gives that slot up and the
+                // orphan sweep removes the container. The next write (a claim, a tick) records it.
+                // This halves the pool's writes per claim, and each write carries every member.
+                _unsavedChanges = true;
+                return;
+            }
         }
         await SaveAsync();
     }
@@ -448,7 +457,7 @@ public sealed class WorkloadPoolGrain(
             }
         }
         AuditClaims(now);
-        if (changed || RefillWanted() > 0)
+        if (changed || _unsavedChanges || RefillWanted() > 0)
         {
             await SaveAsync();
         }
@@ -555,8 +564,20 @@ public sealed class WorkloadPoolGrain(
     /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
     /// dropped (the next call reactivates from what was really stored) before the error goes on.
     /// </summary>
+    /// <summary>In-memory changes that are safe to lose (see OnMemberCreated), written by the next tick at the latest.</summary>
+    private bool _unsavedChanges;
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unsavedChanges)
+        {
+            await PersistAsync();
+        }
+    }
+
     private async Task PersistAsync()
     {
+        _unsavedChanges = false;
         try
         {
             await state.WriteStateAsync();

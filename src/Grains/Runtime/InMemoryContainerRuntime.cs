@@ -11,6 +11,8 @@ namespace Berth.Runtime;
 public sealed class InMemoryContainerRuntime : IContainerRuntime
 {
     private readonly ConcurrentDictionary<string, FakeContainer> _containers = new();
+    /// <summary>Names in use, as Docker enforces; a set, so tens of thousands of containers stay cheap.</summary>
+    private readonly ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _images;
     private int _nextPort = 40000;
     private int _creates;
@@ -71,6 +73,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         var id = Guid.NewGuid().ToString("N");
         var spec = new ContainerCreateSpec { Name = "foreign-" + id, Image = "foreign", Labels = labels };
         _containers[id] = new FakeContainer(id, spec, []) { State = "running" };
+        _names[spec.Name] = id;
         return id;
     }
 
@@ -86,11 +89,11 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         {
             if (!AcceptAnyImage && !_images.Contains(spec.Image)) throw new ImageNotFoundException(spec.Image);
         }
-        if (_containers.Values.Any(c => c.Spec.Name == spec.Name))
+        var id = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+        if (!_names.TryAdd(spec.Name, id))
         {
             throw new InvalidOperationException($"container name '{spec.Name}' is already in use");
         }
-        var id = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
         var endpoints = spec.Ports
             .Select(p => new ContainerEndpoint(p.ContainerPort, p.Protocol, spec.PublishAddress, Interlocked.Increment(ref _nextPort)))
             .ToArray();
@@ -114,7 +117,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
-        _containers.TryRemove(containerId, out _);
+        if (_containers.TryRemove(containerId, out var removed)) _names.TryRemove(removed.Spec.Name, out _);
         return Task.CompletedTask;
     }
 

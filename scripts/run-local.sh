@@ -9,6 +9,8 @@ HTTP_PORT="${BERTH_HTTP_PORT:-5080}"
 STATE_DIR="${BERTH_STATE_DIR:-$PWD/.berth}"
 mkdir -p "$STATE_DIR"
 export BERTH_STATE_DIR="$STATE_DIR"
+# Grain state, API keys and the audit trail live under the state directory too.
+export Database__ConnectionString="${Database__ConnectionString:-Data Source=$STATE_DIR/berth.db}"
 
 bash scripts/ensure-docker.sh
 bash scripts/ensure-test-image.sh

@@ -43,7 +43,10 @@ public sealed class BootstrapAdminKey(IClusterClient cluster, IOptions<AuthOptio
         var (newId, key) = ApiKeyFormat.Generate();
         if (!await registry.RegisterBootstrap(Registration(newId, key), configured: false))
         {
-            return; // Keys exist already: the admin has one.
+            // Keys exist already: the admin has one. Say so, for whoever looks for the file in vain.
+            logger.LogInformation("API keys exist already, so no bootstrap key was generated (the first one was written to {Path}); " +
+                "to regain admin access, set Auth__BootstrapAdminKey to a new bk_{{id}}_{{secret}} key", Path.GetFullPath(options.Value.BootstrapKeyFile));
+            return;
         }
         var path = Path.GetFullPath(options.Value.BootstrapKeyFile);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -60,18 +60,14 @@ public static class SiloStorageConfiguration
         // Orleans' own binary format, driven by the [Id]s on the state classes: compact, version
         // tolerant, and several times cheaper than the providers' default JSON (which cost the
         // control-plane benchmark most of its CPU per claim).
-        if (database.Provider != DatabaseProvider.Memory)
-        {
-            silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.Berth).Configure<IServiceProvider>((o, services) =>
-                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
-        }
-        else
-        {
-            silo.Services.AddOptions<Orleans.Configuration.MemoryGrainStorageOptions>(StorageNames.Berth).Configure<IServiceProvider>((o, services) =>
-                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
-        }
+        if (database.Provider != DatabaseProvider.Memory) UseBinaryStateSerializer<AdoNetGrainStorageOptions>(silo);
+        else UseBinaryStateSerializer<Orleans.Configuration.MemoryGrainStorageOptions>(silo);
         return silo;
     }
+
+    private static void UseBinaryStateSerializer<TOptions>(ISiloBuilder silo) where TOptions : class, Orleans.Storage.IStorageProviderSerializerOptions =>
+        silo.Services.AddOptions<TOptions>(StorageNames.Berth).Configure<IServiceProvider>((o, services) =>
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
 
     /// <summary>An explicit address, or "auto": this host's first IPv4 address (e.g. in a container).</summary>
     private static IPAddress AdvertisedAddress(SiloOptions options) =>

@@ -26,7 +26,9 @@ public static class AuditChain
     {
         var seq = (previous?.Seq ?? 0) + 1;
         var prevHash = previous?.Hash ?? Genesis;
-        return new AuditRecord(seq, e with { At = DateTimeOffset.FromUnixTimeMilliseconds(e.At.ToUnixTimeMilliseconds()) }, prevHash, HashOf(seq, e, prevHash));
+        // Stored to the millisecond, as the hash sees it.
+        var stored = e with { At = DateTimeOffset.FromUnixTimeMilliseconds(e.At.ToUnixTimeMilliseconds()) };
+        return new AuditRecord(seq, stored, prevHash, HashOf(seq, stored, prevHash));
     }
 
     /// <summary>Walks the whole trail in order and reports the first entry that does not fit.</summary>

@@ -58,7 +58,7 @@ public static class ApiKeyEndpoints
 
         group.MapDelete("/keys/{keyId}", async (string keyId, IClusterClient cluster, GrainCallRetry retry, IMemoryCache cache) =>
         {
-            if (keyId.Length > 64 || !keyId.All(char.IsAsciiLetterOrDigit)) return ProblemResults.BadRequest("keyId", "not a key id");
+            if (!ApiKeyFormat.IsValidId(keyId)) return ProblemResults.BadRequest("keyId", "not a key id");
             var revoked = await retry.Run(() => cluster.GetGrain<IApiKeyRegistryGrain>(0).Revoke(keyId));
             ApiKeyAuthenticationHandler.Forget(cache, keyId);
             return revoked ? Results.NoContent() : ProblemResults.Problem(StatusCodes.Status404NotFound, $"no API key '{keyId}'");

@@ -27,8 +27,11 @@ public static class ApiKeyFormat
         var separator = rest.IndexOf('_');
         if (separator <= 0 || separator == rest.Length - 1) return null;
         var id = rest[..separator].ToString();
-        return id.All(char.IsAsciiLetterOrDigit) ? id : null;
+        return IsValidId(id) ? id : null;
     }
+
+    /// <summary>Key ids are short runs of ASCII letters and digits.</summary>
+    public static bool IsValidId(string id) => id.Length is > 0 and <= 64 && id.All(char.IsAsciiLetterOrDigit);
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 

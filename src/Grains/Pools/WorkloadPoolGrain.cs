@@ -4,6 +4,7 @@ using Berth.Errors;
 using Berth.Grains;
 using Berth.Runtime;
 using Berth.Specs;
+using Berth.State;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Pools;
@@ -575,17 +576,9 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
-    private async Task PersistAsync()
+    private Task PersistAsync()
     {
         _unsavedChanges = false;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        return state.WriteOrDeactivateAsync(this);
     }
 }

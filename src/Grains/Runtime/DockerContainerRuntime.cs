@@ -8,6 +8,10 @@ namespace Berth.Runtime;
 /// <summary>A real Docker engine through Docker.DotNet.</summary>
 public sealed class DockerContainerRuntime(DockerClient client) : IContainerRuntime, IDisposable
 {
+    private const string IccOption = "com.docker.network.bridge.enable_icc";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _networksReady = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _networkLock = new(1, 1);
+
     public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
     {
         var exposed = spec.Ports.ToDictionary(p => p.ToString(), _ => new EmptyStruct());
@@ -108,10 +112,6 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
             _networkLock.Release();
         }
     }
-
-    private const string IccOption = "com.docker.network.bridge.enable_icc";
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _networksReady = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _networkLock = new(1, 1);
 
     public async Task StartAsync(string containerId, CancellationToken cancellationToken) =>
         await client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);

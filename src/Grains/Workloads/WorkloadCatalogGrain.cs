@@ -4,6 +4,7 @@ using Berth.Errors;
 using Berth.Grains;
 using Berth.Runtime;
 using Berth.Specs;
+using Berth.State;
 
 namespace Berth.Workloads;
 
@@ -101,20 +102,6 @@ public sealed class WorkloadCatalogGrain(
         logger.LogInformation("Workload {Workload} deleted", id);
     }
 
-    /// <summary>
-    /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
-    /// dropped (the next call reactivates from what was really stored) before the error goes on.
-    /// </summary>
-    private async Task PersistAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    /// <summary>See <see cref="PersistentStateWrites.WriteOrDeactivateAsync{T}"/>.</summary>
+    private Task PersistAsync() => state.WriteOrDeactivateAsync(this);
 }

@@ -1,3 +1,4 @@
+using Berth.Specs;
 using Berth.Contracts;
 
 namespace Berth.Grains;
@@ -35,14 +36,19 @@ public interface IAgentHostGrain : IGrainWithStringKey
     /// Snapshots one directory of a container into a sink and verifies what the sink stored
     /// (checksum) before answering: only then may the container be destroyed. With
     /// <paramref name="addTo"/>, the snapshot is that older one with this directory's files added
-    /// over it (mode <c>copy</c>: files deleted in the container stay).
+    /// over it (mode <c>copy</c>: files deleted in the container stay). A path that does not exist
+    /// is an empty snapshot; <paramref name="location"/> is the workload's own s3 setting, if any.
     /// </summary>
     [ResponseTimeout("00:10:00")]
-    Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, long maxBytes, StoredSnapshot? addTo);
+    Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, SinkLocation? location, long maxBytes, StoredSnapshot? addTo);
 
-    /// <summary>Checks a snapshot (checksum, path safety) completely before writing any of it into the container.</summary>
+    /// <summary>
+    /// Checks a snapshot (checksum, path safety) completely before writing any of it into the
+    /// container. With <paramref name="volumeRoot"/> (the state volume <paramref name="path"/> lies in),
+    /// the part is written through the volume, creating <paramref name="path"/> owned like the volume.
+    /// </summary>
     [ResponseTimeout("00:10:00")]
-    Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes);
+    Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes, string? volumeRoot);
 
     Task<HostView> GetView();
 

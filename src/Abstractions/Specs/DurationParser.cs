@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 
 namespace Berth.Specs;
 
-/// <summary>Compose-style durations: <c>1m30s</c>, <c>500ms</c>, <c>2h</c>, <c>10s</c>; a bare number means seconds.</summary>
+/// <summary>
+/// Compose-style durations: <c>1m30s</c>, <c>500ms</c>, <c>2h</c>, <c>10s</c>. A bare number means
+/// milliseconds, as Boilerhouse reads it (<c>timeout: 2000</c> is 2 s).
+/// </summary>
 public static partial class DurationParser
 {
     /// <summary>Longer durations are refused: nothing in a spec needs them, and they overflow Docker's nanoseconds.</summary>
@@ -19,10 +22,10 @@ public static partial class DurationParser
     {
         value = TimeSpan.Zero;
         text = text.Trim();
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
         {
-            if (!double.IsFinite(seconds) || seconds < 0 || seconds > Max.TotalSeconds) return false;
-            value = TimeSpan.FromSeconds(seconds);
+            if (!double.IsFinite(milliseconds) || milliseconds < 0 || milliseconds > Max.TotalMilliseconds) return false;
+            value = TimeSpan.FromMilliseconds(milliseconds);
             return true;
         }
         if (!WholeDuration().IsMatch(text)) return false;

@@ -85,11 +85,14 @@ public sealed record PoolSpec
 [GenerateSerializer, Immutable]
 public sealed record SyncSpec
 {
+    /// <summary>The sink's type: filesystem, postgres or s3.</summary>
     [Id(0)] public string Sink { get; init; } = "filesystem";
     [Id(1)] public SyncMapping[] Mappings { get; init; } = [];
     [Id(2)] public SyncPolicy Policy { get; init; } = new();
     /// <summary>The largest state a snapshot may hold; a larger state is refused with a clear error.</summary>
     [Id(3)] public long MaxBytes { get; init; } = DefaultMaxBytes;
+    /// <summary>The workload's own s3 settings (Boilerhouse's <c>sink:</c> map); null uses the cluster's.</summary>
+    [Id(4)] public SinkLocation? Location { get; init; }
 
     public const long DefaultMaxBytes = 1L << 30;
 }
@@ -97,11 +100,18 @@ public sealed record SyncSpec
 [GenerateSerializer, Immutable]
 public sealed record SyncMapping
 {
+    /// <summary>The path of <see cref="WholeVolume"/>: the whole state volume.</summary>
+    public const string WholeVolume = "/";
+
+    /// <summary>Relative to the state volume: <c>/</c> (all of it), <c>credentials</c>, <c>config.json</c>.</summary>
     [Id(0)] public required string Path { get; init; }
     /// <summary>upload, download or bidirectional.</summary>
     [Id(1)] public string Direction { get; init; } = "bidirectional";
     /// <summary>sync or copy.</summary>
     [Id(2)] public string Mode { get; init; } = "sync";
+
+    /// <summary>Where this mapping is inside a container whose state volume is at <paramref name="stateTarget"/>.</summary>
+    public string ContainerPath(string stateTarget) => Path == WholeVolume ? stateTarget : $"{stateTarget}/{Path}";
 }
 
 [GenerateSerializer, Immutable]

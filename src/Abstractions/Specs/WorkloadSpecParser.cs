@@ -13,9 +13,9 @@ public static partial class WorkloadSpecParser
     private static readonly string[] Sinks = ["filesystem", "postgres", "s3"];
     private static readonly string[] Directions = ["upload", "download", "bidirectional"];
     private static readonly string[] Modes = ["sync", "copy"];
+    /// <summary>Backends Boilerhouse reaches through rclone that Berth does not speak; named so the refusal says why.</summary>
+    private static readonly string[] RcloneBackends = ["gcs", "google cloud storage", "azure", "azureblob", "azurefiles", "b2", "swift", "sftp", "ftp", "dropbox", "drive", "onedrive", "box", "webdav", "hdfs", "local", "crypt"];
     private const int MaxPoolSize = 1000;
-    /// <summary>The longest a healthcheck may take to report (kept below the default member creation deadline).</summary>
-    private static readonly TimeSpan MaxHealthyWait = TimeSpan.FromSeconds(100);
     private const long MinMemoryBytes = 6 * 1024 * 1024; // Docker refuses less.
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]
@@ -26,6 +26,12 @@ public static partial class WorkloadSpecParser
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]*\z")]
     private static partial Regex ImagePattern();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\z")]
+    private static partial Regex BucketName();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,62}\z")]
+    private static partial Regex RegionName();
 
     /// <summary>Parses YAML (a superset of JSON, but JSON bodies get JSON error messages via <see cref="ParseJson"/>).</summary>
     public static WorkloadSpec ParseYaml(string text, string? expectedId = null) =>
@@ -107,11 +113,11 @@ public static partial class WorkloadSpecParser
             var sync = fields.Take("sync") is { } syncNode ? ReadSync(syncNode) : null;
             fields.RejectUnknown();
 
-            if (sync is not null && volumes.StateTarget is null && sync.Mappings.Length == 0)
+            if (sync is not null && volumes.StateTarget is null)
             {
-                Error("sync", "needs volumes.state.target or sync.mappings to know what to sync");
+                Error("sync", "needs volumes.state.target: the state volume is what is synced (sync.mappings are paths inside it)");
             }
-            if (sync is not null) CheckMappings(sync.Mappings, volumes);
+            else if (sync is not null) CheckMappings(sync.Mappings, volumes);
 
             if (errors.Count > 0) return null;
             return new WorkloadSpec
@@ -254,27 +260,50 @@ public static partial class WorkloadSpecParser
         {
             if (node is not SpecList list)
             {
-                Error(node.Path, "must be a list of container ports (8080 or \"8080/tcp\")");
+                Error(node.Path, "must be a list of container ports (8080, \"8080/tcp\" or {container: 8080, protocol: tcp})");
                 return [];
             }
             var result = new List<PortSpec>();
             foreach (var item in list.Items)
             {
-                var text = ScalarText(item);
-                if (text is null) continue;
-                var parts = text.Split('/');
-                var protocol = parts.Length == 2 ? parts[1].ToLowerInvariant() : "tcp";
-                if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-                    || port is < 1 or > 65535 || protocol is not ("tcp" or "udp"))
-                {
-                    Error(item.Path, "must be a container port 1-65535, optionally with /tcp or /udp (Berth chooses the host port)");
-                    continue;
-                }
-                var spec = new PortSpec { ContainerPort = port, Protocol = protocol };
+                var spec = item is SpecMap ? ReadPortMap(item) : ReadPortText(item);
+                if (spec is null) continue;
                 if (result.Contains(spec)) Error(item.Path, $"{spec} is listed twice");
                 else result.Add(spec);
             }
             return [.. result];
+        }
+
+        /// <summary>The short forms: <c>8080</c>, <c>"8080/udp"</c>.</summary>
+        private PortSpec? ReadPortText(SpecNode item)
+        {
+            var text = ScalarText(item);
+            if (text is null) return null;
+            var parts = text.Split('/');
+            var protocol = parts.Length == 2 ? parts[1].ToLowerInvariant() : "tcp";
+            if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                || port is < 1 or > 65535 || protocol is not ("tcp" or "udp"))
+            {
+                Error(item.Path, "must be a container port 1-65535, optionally with /tcp or /udp (Berth chooses the host port)");
+                return null;
+            }
+            return new PortSpec { ContainerPort = port, Protocol = protocol };
+        }
+
+        /// <summary>The Boilerhouse form: <c>{container: 8080, protocol: tcp}</c>.</summary>
+        private PortSpec? ReadPortMap(SpecNode item)
+        {
+            var fields = Fields.Of(item, this)!;
+            var port = fields.Peek("container") is null ? 0 : fields.Int("container", 0, min: 1, max: 65535);
+            if (fields.Peek("container") is null) Error($"{item.Path}.container", "is required (the container port, 1-65535)");
+            var protocol = fields.String("protocol")?.ToLowerInvariant() ?? "tcp";
+            if (protocol is not ("tcp" or "udp")) Error($"{item.Path}.protocol", "must be tcp or udp");
+            foreach (var hostField in new[] { "host", "published", "host_port" })
+            {
+                if (fields.Take(hostField) is { } hostNode) Error(hostNode.Path, "is not supported: Berth chooses the host port");
+            }
+            fields.RejectUnknown();
+            return port == 0 || protocol is not ("tcp" or "udp") ? null : new PortSpec { ContainerPort = port, Protocol = protocol };
         }
 
         private HealthcheckSpec? ReadHealthcheck(SpecNode node)
@@ -305,18 +334,13 @@ public static partial class WorkloadSpecParser
                     Error(other.Path, "must be a command string or a list");
                     break;
             }
-            var interval = fields.Duration("interval", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromMinutes(1));
-            var timeout = fields.Duration("timeout", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromMinutes(1));
+            // How long a member may take to turn healthy is derived from these (HealthcheckSpec.ReadyWithin),
+            // never capped here: a slow check makes a slow pool, not an invalid spec.
+            var interval = fields.Duration("interval", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromHours(1));
+            var timeout = fields.Duration("timeout", TimeSpan.FromSeconds(2), min: TimeSpan.FromMilliseconds(100), max: TimeSpan.FromHours(1));
             var retries = fields.Int("retries", 3, min: 1, max: 100);
-            var startPeriod = fields.Duration("start_period", TimeSpan.Zero, min: TimeSpan.Zero, max: TimeSpan.FromMinutes(10));
+            var startPeriod = fields.Duration("start_period", TimeSpan.Zero, min: TimeSpan.Zero, max: TimeSpan.FromHours(1));
             fields.RejectUnknown();
-            // A member is destroyed if it is not healthy within its creation deadline (2 minutes by
-            // default), so a check that cannot report in time would keep the pool from ever filling.
-            var worstCase = startPeriod + (interval + timeout) * retries;
-            if (test is not null && worstCase > MaxHealthyWait)
-            {
-                Error(node.Path, $"start_period + (interval + timeout) × retries is {worstCase.TotalSeconds:0}s; it must be at most {MaxHealthyWait.TotalSeconds:0}s");
-            }
             return test is null ? null : new HealthcheckSpec
             {
                 Test = test,
@@ -343,7 +367,7 @@ public static partial class WorkloadSpecParser
                 }
                 if (limits.Take("memory") is { } memNode && ScalarText(memNode) is { } memText)
                 {
-                    if (!ByteSizeParser.TryParse(memText, out var bytes)) Error(memNode.Path, "must be a size such as 64m or 1g");
+                    if (!ByteSizeParser.TryParse(memText, out var bytes, bareUnit: 1024 * 1024)) Error(memNode.Path, "must be a size such as 64m or 1g (a bare number is megabytes)");
                     else if (bytes < MinMemoryBytes) Error(memNode.Path, "must be at least 6m (Docker's minimum)");
                     else memory = bytes;
                 }
@@ -373,8 +397,7 @@ public static partial class WorkloadSpecParser
         {
             var fields = Fields.Of(node, this);
             if (fields is null) return null;
-            var sink = fields.String("sink") ?? "filesystem";
-            if (!Sinks.Contains(sink)) Error($"{node.Path}.sink", $"must be one of {string.Join(", ", Sinks)}");
+            var (sink, location) = fields.Take("sink") is { } sinkNode ? ReadSink(sinkNode) : ("filesystem", null);
             var mappings = new List<SyncMapping>();
             switch (fields.Take("mappings"))
             {
@@ -385,7 +408,7 @@ public static partial class WorkloadSpecParser
                     {
                         var m = Fields.Of(item, this);
                         if (m is null) continue;
-                        var path = m.AbsolutePath("path", required: true);
+                        var path = StatePath(m, item.Path);
                         var direction = m.String("direction") ?? "bidirectional";
                         if (!Directions.Contains(direction)) Error($"{item.Path}.direction", $"must be one of {string.Join(", ", Directions)}");
                         var mode = m.String("mode") ?? "sync";
@@ -424,30 +447,136 @@ public static partial class WorkloadSpecParser
                 if (!ByteSizeParser.TryParse(maxText, out maxBytes) || maxBytes < 1024) Error(maxNode.Path, "must be a size of at least 1k, such as 50m or 1g");
             }
             fields.RejectUnknown();
-            return new SyncSpec { Sink = sink, Mappings = [.. mappings], Policy = policy, MaxBytes = maxBytes };
+            return new SyncSpec { Sink = sink, Location = location, Mappings = [.. mappings], Policy = policy, MaxBytes = maxBytes };
         }
 
-        /// <summary>Each synced path becomes its own volume: no two the same or nested, none with the secrets.</summary>
+        /// <summary>
+        /// A mapping's path, relative to the state volume as Boilerhouse means it: <c>/</c> is the whole
+        /// volume, <c>credentials</c> a directory in it, <c>config.json</c> one file. A leading slash
+        /// changes nothing (<c>/credentials</c> is <c>credentials</c>).
+        /// </summary>
+        private string? StatePath(Fields m, string itemPath)
+        {
+            var text = m.String("path");
+            if (text is null)
+            {
+                Error($"{itemPath}.path", "is required (relative to volumes.state.target; / for all of it)");
+                return null;
+            }
+            var segments = text.Split('/').Where(x => x is not ("" or ".")).ToArray();
+            if (segments.Any(x => x == "..") || text.Contains('\0'))
+            {
+                Error($"{itemPath}.path", "must stay inside the state volume (no ..)");
+                return null;
+            }
+            return segments.Length == 0 ? SyncMapping.WholeVolume : string.Join('/', segments);
+        }
+
+        /// <summary><c>sink: s3</c> (the cluster's settings), or Boilerhouse's map with its own bucket and keys.</summary>
+        private (string Type, SinkLocation? Location) ReadSink(SpecNode node)
+        {
+            if (node is SpecScalar)
+            {
+                var name = ScalarText(node) ?? "filesystem";
+                if (!Sinks.Contains(name)) Error(node.Path, SinkTypeMessage(name));
+                return (name, null);
+            }
+            var fields = Fields.Of(node, this);
+            if (fields is null) return ("filesystem", null);
+            var type = fields.String("type");
+            if (type is null) Error($"{node.Path}.type", "is required (s3, filesystem or postgres)");
+            else if (!Sinks.Contains(type)) Error($"{node.Path}.type", SinkTypeMessage(type));
+            var bucket = fields.String("bucket");
+            if (bucket is not null && !BucketName().IsMatch(bucket)) Error($"{node.Path}.bucket", "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens");
+            var region = fields.String("region");
+            if (region is not null && !RegionName().IsMatch(region)) Error($"{node.Path}.region", "must be a region name such as us-east-1");
+            var endpoint = fields.String("endpoint");
+            if (endpoint is not null && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Query.Length == 0))
+            {
+                Error($"{node.Path}.endpoint", "must be an http or https URL, such as http://minio:9000");
+            }
+            var prefix = fields.String("prefix");
+            if (prefix is not null)
+            {
+                if (!prefix.Contains(SinkLocation.TenantIdPlaceholder, StringComparison.Ordinal)) Error($"{node.Path}.prefix", $"must contain {SinkLocation.TenantIdPlaceholder}, so that no two tenants share a prefix");
+                else if (prefix.StartsWith('/') || prefix.Split('/').Any(x => x is ".." or ".") || prefix.Any(char.IsControl)) Error($"{node.Path}.prefix", "must be a relative key prefix without . or .. segments");
+            }
+            var accessKey = fields.String("access_key_id");
+            var secretKey = fields.String("secret_access_key");
+            if ((accessKey is null) != (secretKey is null))
+            {
+                Error($"{node.Path}.{(accessKey is null ? "access_key_id" : "secret_access_key")}", "is required with the other key: give both or neither");
+            }
+            var forcePathStyle = false;
+            var ignored = new List<string>();
+            switch (fields.Take("rclone_flags"))
+            {
+                case null:
+                    break;
+                case SpecList flags:
+                    foreach (var flag in flags.Items)
+                    {
+                        if (ScalarText(flag) is not { } text) continue;
+                        if (text is "--s3-force-path-style" or "--s3-force-path-style=true") forcePathStyle = true;
+                        else if (text is "--s3-force-path-style=false") forcePathStyle = false;
+                        else ignored.Add(text);
+                    }
+                    break;
+                case { } other:
+                    Error(other.Path, "must be a list of rclone flags");
+                    break;
+            }
+            fields.RejectUnknown();
+            if (type is not null and not "s3" && (bucket ?? region ?? endpoint ?? prefix ?? accessKey) is not null)
+            {
+                Error($"{node.Path}.type", $"bucket, region, endpoint, prefix and keys apply to type s3 only, not {type}");
+            }
+            if (type is not "s3")
+            {
+                return (type ?? "filesystem", null);
+            }
+            return ("s3", new SinkLocation
+            {
+                Bucket = bucket,
+                Region = region,
+                Endpoint = endpoint,
+                Prefix = prefix,
+                ForcePathStyle = forcePathStyle,
+                IgnoredFlags = [.. ignored],
+                AccessKeyId = accessKey,
+                SecretAccessKey = secretKey,
+            });
+        }
+
+        private static string SinkTypeMessage(string name) => RcloneBackends.Contains(name)
+            ? $"'{name}' is an rclone backend Berth does not support; use s3 (any S3-compatible store), filesystem or postgres"
+            : $"must be one of {string.Join(", ", Sinks)}";
+
+        /// <summary>
+        /// Each synced path is saved on its own: no two the same or nested. Paths are inside the state
+        /// volume, which is outside the secrets (see ReadVolumes), so no mapping reaches a secret.
+        /// </summary>
         private void CheckMappings(SyncMapping[] mappings, VolumesSpec volumes)
         {
+            if (mappings.Length > 0 && volumes.StateTarget is null)
+            {
+                Error("sync.mappings", "paths are relative to volumes.state.target, which is not set");
+                return;
+            }
             for (var i = 0; i < mappings.Length; i++)
             {
                 var path = mappings[i].Path;
                 if (mappings.Take(i).Any(m => m.Path == path))
                 {
                     Error($"sync.mappings[{i}].path", $"'{path}' is already mapped");
+                    continue;
                 }
-                // A mapping may name the state directory itself (to set its direction or mode), not nest in or around it.
-                foreach (var other in mappings.Take(i).Select(m => m.Path).Append(volumes.StateTarget))
+                foreach (var other in mappings.Take(i).Select(m => m.Path))
                 {
-                    if (other is not null && other != path && (IsSameOrInside(path, other) || IsSameOrInside(other, path)))
+                    if (path == SyncMapping.WholeVolume || other == SyncMapping.WholeVolume || IsSameOrInside(path, other) || IsSameOrInside(other, path))
                     {
                         Error($"sync.mappings[{i}].path", $"must not be nested with '{other}': each synced path is saved on its own");
                     }
-                }
-                if (volumes.SecretsTarget is { } secrets && (IsSameOrInside(path, secrets) || IsSameOrInside(secrets, path)))
-                {
-                    Error($"sync.mappings[{i}].path", $"must not overlap volumes.secrets.target ('{secrets}'): secrets never go into a snapshot");
                 }
             }
         }

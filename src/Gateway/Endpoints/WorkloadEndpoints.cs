@@ -11,9 +11,11 @@ namespace Berth.Gateway.Endpoints;
 /// <summary><c>/workloads</c>: register, read, update and delete workload specs.</summary>
 public static class WorkloadEndpoints
 {
-    public sealed record WorkloadResponse(string Id, string Version, DateTimeOffset UpdatedAt, WorkloadSpec Spec)
+    /// <summary>A registered spec; <see cref="Warnings"/> names what it asks for that Berth ignores. Sink keys are never in it.</summary>
+    public sealed record WorkloadResponse(string Id, string Version, DateTimeOffset UpdatedAt, WorkloadSpec Spec, string[] Warnings)
     {
-        public static WorkloadResponse From(WorkloadRecord record) => new(record.Spec.Id, record.Version, record.UpdatedAt, record.Spec);
+        public static WorkloadResponse From(WorkloadRecord record) =>
+            new(record.Spec.Id, record.Version, record.UpdatedAt, record.Spec, WorkloadWarnings.Of(record.Spec));
     }
 
     public static RouteGroupBuilder MapWorkloadEndpoints(this IEndpointRouteBuilder app)

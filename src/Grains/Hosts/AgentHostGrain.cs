@@ -1,3 +1,4 @@
+using Berth.Specs;
 using Berth.Configuration;
 using Berth.Contracts;
 using Berth.Errors;
@@ -240,11 +241,11 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public async Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, long maxBytes, StoredSnapshot? addTo)
+    public async Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, SinkLocation? location, long maxBytes, StoredSnapshot? addTo)
     {
         try
         {
-            var digest = await _snapshots.SaveAsync(Runtime, containerId, path, key, sink, maxBytes, addTo, CancellationToken.None);
+            var digest = await _snapshots.SaveAsync(Runtime, containerId, path, key, sink, location, maxBytes, addTo, CancellationToken.None);
             _logger.LogInformation("Saved snapshot {Snapshot} of container {ContainerId} to {Sink}: {Bytes} bytes, sha256 {Sha256}",
                 key, containerId, sink, digest.StoredBytes, digest.Sha256);
             return digest;
@@ -259,11 +260,11 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public async Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes)
+    public async Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes, string? volumeRoot)
     {
         try
         {
-            await _snapshots.RestoreAsync(Runtime, containerId, path, snapshot, maxBytes, CancellationToken.None);
+            await _snapshots.RestoreAsync(Runtime, containerId, path, volumeRoot, snapshot, maxBytes, CancellationToken.None);
             _logger.LogInformation("Restored snapshot {Snapshot} from {Sink} into {Path} of container {ContainerId}", snapshot.Key, snapshot.Sink, path, containerId);
         }
         catch (Exception ex) when (ex is not BerthException)

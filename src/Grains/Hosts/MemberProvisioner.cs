@@ -27,6 +27,7 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
 
         try
         {
+            await runtime.GiveVolumesToUserAsync(containerId, spec, cancellationToken);
             await runtime.StartAsync(containerId, cancellationToken);
             var inspection = await WaitUntilServingAsync(containerId, spec.Healthcheck, cancellationToken);
             return new RunningContainer(containerId, hostId, inspection.Endpoints, DateTimeOffset.UtcNow);

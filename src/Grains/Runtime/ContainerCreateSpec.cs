@@ -21,6 +21,11 @@ public sealed record ContainerCreateSpec
     public HealthcheckSpec? Healthcheck { get; init; }
     /// <summary>Mount points that get a fresh anonymous volume, removed with the container.</summary>
     public IReadOnlyList<string> AnonymousVolumes { get; init; } = [];
+    /// <summary>
+    /// Volumes the container's user must be able to write (the state volume), whatever owner the
+    /// image gave the directory: see <see cref="IContainerRuntime.GiveVolumesToUserAsync"/>.
+    /// </summary>
+    public IReadOnlyList<string> UserVolumes { get; init; } = [];
     /// <summary>Only ever set when the administrator's allow list permits it (see SpecSecurityPolicy).</summary>
     public bool Privileged { get; init; }
     public IReadOnlyList<string> CapAdd { get; init; } = [];

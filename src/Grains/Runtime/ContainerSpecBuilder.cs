@@ -23,15 +23,11 @@ public static class ContainerSpecBuilder
             labels[BerthLabels.Tenant] = request.TenantId;
         }
 
+        // The state directory is a volume: it exists in a fresh container (holding the image's
+        // files there, if any), a restore can write into it on a read-only root, and it goes with
+        // the container. Synced mappings are paths inside it.
         var volumes = new List<string>();
         if (spec.Volumes.StateTarget is { } state) volumes.Add(state);
-        // Every synced path is a volume of its own: it exists in a fresh container (holding the
-        // image's files there, if any), a restore can write into it on a read-only root, and it
-        // goes with the container.
-        foreach (var mapping in spec.Sync?.Mappings ?? [])
-        {
-            if (!volumes.Contains(mapping.Path)) volumes.Add(mapping.Path);
-        }
         // Secrets are written in at claim time through the archive API, which needs a writable mount;
         // the files themselves are read-only, and the volume goes with the container.
         if (spec.Volumes.SecretsTarget is { } secrets) volumes.Add(secrets);
@@ -57,6 +53,7 @@ public static class ContainerSpecBuilder
             PublishAddress = host.PublishAddress,
             Healthcheck = spec.Healthcheck,
             AnonymousVolumes = volumes,
+            UserVolumes = spec.Volumes.StateTarget is { } writable ? [writable] : [],
         };
     }
 

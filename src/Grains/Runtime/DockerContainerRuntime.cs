@@ -210,11 +210,16 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
                 containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false, cancellationToken);
             return response.Stream;
         }
-        catch (DockerContainerNotFoundException)
+        catch (Exception ex) when (ex is DockerContainerNotFoundException || (ex is DockerApiException api && api.StatusCode == HttpStatusCode.NotFound))
         {
-            throw new ContainerNotFoundException(containerId);
+            // The engine answers 404 both for a missing container and for a missing path in it.
+            if (await InspectAsync(containerId, cancellationToken) is null) throw new ContainerNotFoundException(containerId);
+            throw new PathNotFoundException(containerId, path);
         }
     }
+
+    public Task GiveVolumesToUserAsync(string containerId, ContainerCreateSpec spec, CancellationToken cancellationToken) =>
+        DockerVolumeOwnership.GiveToUserAsync(client, containerId, spec, cancellationToken);
 
     public Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken) =>
         client.Containers.ExtractArchiveToContainerAsync(

@@ -27,8 +27,17 @@ public interface IContainerRuntime
     /// <summary>
     /// A tar of <paramref name="path"/> as Docker's archive API returns it: entries are rooted at
     /// the path's last component (<c>/data</c> → <c>data/…</c>). Works for remote engines too.
+    /// A missing container is <see cref="ContainerNotFoundException"/>, a missing path <see cref="PathNotFoundException"/>.
     /// </summary>
     Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes each of <see cref="ContainerCreateSpec.UserVolumes"/> of a created (not yet started)
+    /// container owned by the container's user, so that the workload can write its state even
+    /// when the image has the directory root-owned or lacks it. The engine does the change (the
+    /// container itself holds no capability to chown).
+    /// </summary>
+    Task GiveVolumesToUserAsync(string containerId, ContainerCreateSpec spec, CancellationToken cancellationToken);
 
     /// <summary>Extracts a tar into the directory <paramref name="path"/> of the container.</summary>
     Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken);
@@ -38,6 +47,12 @@ public interface IContainerRuntime
 public sealed class ImageNotFoundException(string image) : Exception($"image '{image}' is not present on the engine")
 {
     public string Image { get; } = image;
+}
+
+/// <summary>The container exists, but the path asked for is not in it.</summary>
+public sealed class PathNotFoundException(string containerId, string path) : Exception($"{path} does not exist in container {containerId}")
+{
+    public string Path { get; } = path;
 }
 
 /// <summary>The container does not exist (any more) on the engine.</summary>

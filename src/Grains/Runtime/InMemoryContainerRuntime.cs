@@ -159,15 +159,25 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         var output = new MemoryStream();
         using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name + "/"));
-            foreach (var (file, content) in c.Files.Where(f => f.Key.StartsWith(root + "/", StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
+            if (c.Files.TryGetValue(root, out var single))
             {
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name + file[root.Length..]) { DataStream = new MemoryStream(content) });
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(single) });
+            }
+            else
+            {
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name + "/"));
+                foreach (var (file, content) in c.Files.Where(f => f.Key.StartsWith(root + "/", StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
+                {
+                    writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name + file[root.Length..]) { DataStream = new MemoryStream(content) });
+                }
             }
         }
         output.Position = 0;
         return Task.FromResult<Stream>(output);
     }
+
+    /// <summary>Files here carry no owner: every path is writable.</summary>
+    public Task GiveVolumesToUserAsync(string containerId, ContainerCreateSpec spec, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken)
     {

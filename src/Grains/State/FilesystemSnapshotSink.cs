@@ -12,6 +12,8 @@ public sealed class FilesystemSnapshotSink(IOptions<BerthOptions> options) : ISn
 {
     public string Name => "filesystem";
 
+    public string? ConfigurationProblem => null;
+
     private string Root => Path.GetFullPath(options.Value.Snapshots.FilesystemRoot);
 
     private string PathOf(SnapshotKey key) => Path.Combine(Root, key.TenantId, key.Workload, key.SnapshotId + ".tar");

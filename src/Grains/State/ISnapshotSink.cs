@@ -7,6 +7,9 @@ public interface ISnapshotSink
     /// <summary>The name a workload's <c>sync.sink</c> uses.</summary>
     string Name { get; }
 
+    /// <summary>Why this sink cannot work as configured (checked when a workload is registered); null when it can.</summary>
+    string? ConfigurationProblem { get; }
+
     Task WriteAsync(SnapshotKey key, Stream content, CancellationToken cancellationToken);
 
     /// <summary>Throws <see cref="FileNotFoundException"/> when the snapshot does not exist.</summary>

@@ -14,6 +14,11 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
 {
     public string Name => "postgres";
 
+    public string? ConfigurationProblem =>
+        options.Value.Snapshots.PostgresConnectionString is { Length: > 0 } || database.Value.Provider == DatabaseProvider.Postgres
+            ? null
+            : "the postgres sink needs Database:Provider=Postgres or Berth:Snapshots:PostgresConnectionString on this cluster";
+
     private string ConnectionString =>
         options.Value.Snapshots.PostgresConnectionString is { Length: > 0 } own
             ? own

@@ -24,6 +24,27 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
 
     private S3SinkOptions Settings => options.Value.Snapshots.S3;
 
+    public string? ConfigurationProblem
+    {
+        get
+        {
+            if (Settings.Bucket is not { Length: > 0 })
+            {
+                return "the s3 sink needs a bucket: sync.sink.bucket, or Berth:Snapshots:S3:Bucket on the cluster";
+            }
+            if (!Settings.KeyPrefix.Contains(S3SinkOptions.TenantIdPlaceholder, StringComparison.Ordinal))
+            {
+                return $"the s3 key prefix '{Settings.KeyPrefix}' must contain {S3SinkOptions.TenantIdPlaceholder}";
+            }
+            if (FirstNonEmpty(Settings.AccessKey, Settings.SecretKey) is null
+                && (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")) || string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"))))
+            {
+                return "the s3 sink has no credentials: sync.sink.access_key_id and secret_access_key, Berth:Snapshots:S3:AccessKey and SecretKey, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on the silos";
+            }
+            return null;
+        }
+    }
+
     private string Bucket => Settings.Bucket is { Length: > 0 } bucket
         ? bucket
         : throw new InvalidOperationException("the s3 snapshot sink needs Berth:Snapshots:S3:Bucket");

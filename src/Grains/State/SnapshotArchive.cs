@@ -19,16 +19,35 @@ public static class SnapshotArchive
     /// streams, and the tar writer patches their headers.
     /// </summary>
     /// <param name="rootName">The first path component Docker put on every entry (the state directory's name).</param>
+    /// <remarks>
+    /// When the path is one file (a mapping such as <c>config.json</c>), the snapshot is that one
+    /// entry under its own name, and the digest says <see cref="SnapshotDigest.SingleFile"/>.
+    /// </remarks>
     public static async Task<SnapshotDigest> NormalizeAsync(Stream dockerTar, string rootName, long maxBytes, Stream output, CancellationToken cancellationToken)
     {
         var start = output.Position;
         long contentBytes = 0;
         var entries = 0;
+        var singleFile = false;
         await using (var reader = new TarReader(dockerTar, leaveOpen: true))
         await using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
+                if (entries == 0 && !singleFile && entry.Name == rootName && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
+                {
+                    singleFile = true;
+                    Check(entry, rootName);
+                    contentBytes = entry.Length;
+                    if (contentBytes > maxBytes) throw TooLarge(maxBytes);
+                    entries++;
+                    await writer.WriteEntryAsync(Copy(entry, rootName), cancellationToken);
+                    continue;
+                }
+                if (singleFile)
+                {
+                    throw Unsafe(entry.Name, "follows a single file");
+                }
                 var relative = StripRoot(entry.Name, rootName);
                 if (relative is null)
                 {
@@ -36,16 +55,47 @@ public static class SnapshotArchive
                 }
                 Check(entry, relative);
                 contentBytes += entry.Length;
-                if (contentBytes > maxBytes)
-                {
-                    throw new BerthException(BerthErrorKind.Unprocessable,
-                        $"the state is larger than the workload's snapshot limit of {maxBytes} bytes", "sync.max_size");
-                }
+                if (contentBytes > maxBytes) throw TooLarge(maxBytes);
                 entries++;
                 await writer.WriteEntryAsync(Copy(entry, relative), cancellationToken);
             }
         }
-        return await FinishAsync(output, start, contentBytes, entries, cancellationToken);
+        return (await FinishAsync(output, start, contentBytes, entries, cancellationToken)) with { SingleFile = singleFile };
+    }
+
+    private static BerthException TooLarge(long maxBytes) => new(BerthErrorKind.Unprocessable,
+        $"the state is larger than the workload's snapshot limit of {maxBytes} bytes", "sync.max_size");
+
+    /// <summary>
+    /// Rewrites a verified part so that it lands under <paramref name="directory"/> (relative to
+    /// the directory it is extracted into): each missing directory on the way is an entry owned
+    /// by <paramref name="uid"/>:<paramref name="gid"/>, so the container's user can write there.
+    /// </summary>
+    public static async Task RelocateAsync(Stream part, string directory, int uid, int gid, Stream output, CancellationToken cancellationToken)
+    {
+        await using var reader = new TarReader(part, leaveOpen: true);
+        await using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        var prefix = "";
+        foreach (var segment in directory.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            prefix += segment + "/";
+            await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, prefix)
+            {
+                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+                Uid = uid,
+                Gid = gid,
+                ModificationTime = DateTimeOffset.UtcNow,
+            }, cancellationToken);
+        }
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        {
+            var name = entry.Name.TrimEnd('/');
+            Check(entry, name);
+            var copy = Copy(entry, prefix + name);
+            if (entry.EntryType == TarEntryType.HardLink) copy.LinkName = prefix + entry.LinkName;
+            await writer.WriteEntryAsync(copy, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Berth.Configuration;
 using Berth.Contracts;
 using Berth.Errors;
 using Berth.Runtime;
+using Berth.Specs;
 using Microsoft.Extensions.Options;
 
 namespace Berth.State;
@@ -19,9 +20,9 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         return Path.Combine(directory, Guid.NewGuid().ToString("N") + ".tar");
     }
 
-    public async Task<SnapshotDigest> SaveAsync(IContainerRuntime runtime, string containerId, string path, SnapshotKey key, string sinkName, long maxBytes, StoredSnapshot? addTo, CancellationToken cancellationToken)
+    public async Task<SnapshotDigest> SaveAsync(IContainerRuntime runtime, string containerId, string path, SnapshotKey key, string sinkName, SinkLocation? location, long maxBytes, StoredSnapshot? addTo, CancellationToken cancellationToken)
     {
-        var sink = sinks.Get(sinkName);
+        var sink = sinks.Get(sinkName, location);
         var raw = NewStagingFile();
         var staging = NewStagingFile();
         var older = addTo is null ? null : NewStagingFile();
@@ -30,10 +31,16 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         {
             // Docker's chunked response stream fails partial reads at its end, which the tar reader
             // makes; a plain copy to disk first (bounded by the size limit) avoids that.
-            await using (var docker = await runtime.ReadArchiveAsync(containerId, path, cancellationToken))
-            await using (var file = File.Create(raw))
+            try
             {
+                await using var docker = await runtime.ReadArchiveAsync(containerId, path, cancellationToken);
+                await using var file = File.Create(raw);
                 await CopyBoundedAsync(docker, file, RawLimit(maxBytes), cancellationToken);
+            }
+            catch (PathNotFoundException)
+            {
+                // A mapped path the tenant never created holds nothing: an empty tar (its end marker).
+                await File.WriteAllBytesAsync(raw, new byte[1024], cancellationToken);
             }
             SnapshotDigest digest;
             await using (var input = File.OpenRead(raw))
@@ -84,7 +91,7 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
     /// <summary>Copies a stored snapshot to a staging file and checks it whole (checksum, path safety).</summary>
     private async Task DownloadVerifiedAsync(StoredSnapshot snapshot, string staging, long maxBytes, CancellationToken cancellationToken)
     {
-        await using (var stored = await sinks.Get(snapshot.Sink).OpenReadAsync(snapshot.Key, cancellationToken))
+        await using (var stored = await sinks.Get(snapshot.Sink, snapshot.Location).OpenReadAsync(snapshot.Key, cancellationToken))
         await using (var file = File.Create(staging))
         {
             await stored.CopyToAsync(file, cancellationToken);
@@ -119,19 +126,49 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         }
     }
 
-    public async Task RestoreAsync(IContainerRuntime runtime, string containerId, string path, StoredSnapshot snapshot, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a verified part into the container. A part of the whole volume (or of a claim recorded
+    /// before mappings were relative) goes into <paramref name="path"/>; a part below the volume root
+    /// is relocated under its path and written through the volume root, so that a fresh container
+    /// that lacks the path gets it, owned like the volume root (the container's user).
+    /// </summary>
+    public async Task RestoreAsync(IContainerRuntime runtime, string containerId, string path, string? volumeRoot, StoredSnapshot snapshot, long maxBytes, CancellationToken cancellationToken)
     {
         var staging = NewStagingFile();
+        var relocated = NewStagingFile();
         try
         {
             // Everything is checked before a single byte reaches the container.
             await DownloadVerifiedAsync(snapshot, staging, maxBytes, cancellationToken);
-            await using var file = File.OpenRead(staging);
-            await runtime.WriteArchiveAsync(containerId, path, file, cancellationToken);
+            if (volumeRoot is null || path == volumeRoot)
+            {
+                await using var whole = File.OpenRead(staging);
+                await runtime.WriteArchiveAsync(containerId, path, whole, cancellationToken);
+                return;
+            }
+            var relative = path[(volumeRoot.Length + 1)..];
+            var directory = snapshot.Digest.SingleFile ? (Path.GetDirectoryName(relative)?.Replace('\\', '/') ?? "") : relative;
+            var (uid, gid) = await OwnerOfAsync(runtime, containerId, volumeRoot, cancellationToken);
+            await using (var part = File.OpenRead(staging))
+            await using (var output = File.Create(relocated))
+            {
+                await SnapshotArchive.RelocateAsync(part, directory, uid, gid, output, cancellationToken);
+            }
+            await using var file = File.OpenRead(relocated);
+            await runtime.WriteArchiveAsync(containerId, volumeRoot, file, cancellationToken);
         }
         finally
         {
             File.Delete(staging);
+            File.Delete(relocated);
         }
+    }
+
+    /// <summary>The owner of a directory in the container: the first entry of its archive, read alone.</summary>
+    private static async Task<(int Uid, int Gid)> OwnerOfAsync(IContainerRuntime runtime, string containerId, string directory, CancellationToken cancellationToken)
+    {
+        await using var archive = await runtime.ReadArchiveAsync(containerId, directory, cancellationToken);
+        await using var reader = new System.Formats.Tar.TarReader(archive, leaveOpen: true);
+        return await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } root ? (root.Uid, root.Gid) : (0, 0);
     }
 }

@@ -3,7 +3,7 @@ using Berth.Specs;
 namespace Berth.Tenants;
 
 /// <summary>How a claim's state is synced, fixed when the claim is made (the spec may change later).</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("Berth.Tenants.StateSync")]
 public sealed record StateSync(
     [property: Id(0)] string? Target,
     [property: Id(1)] string Sink,
@@ -12,7 +12,8 @@ public sealed record StateSync(
     [property: Id(4)] bool SaveOnRelease,
     [property: Id(5)] bool Manual,
     [property: Id(6)] TimeSpan? Periodic,
-    [property: Id(7)] SyncedPath[]? Paths = null)
+    [property: Id(7)] SyncedPath[]? Paths = null,
+    [property: Id(8)] SinkLocation? Location = null)
 {
     /// <summary>The synced directories; a claim recorded before mappings existed syncs its state directory.</summary>
     public IReadOnlyList<SyncedPath> AllPaths =>
@@ -34,29 +35,31 @@ public sealed record StateSync(
             spec.Sync?.Policy.OnRelease ?? true,
             spec.Sync?.Policy.Manual ?? false,
             spec.Sync?.Policy.Periodic,
-            [.. paths]);
+            [.. paths],
+            spec.Sync?.Location);
     }
 
     /// <summary>
-    /// <c>volumes.state.target</c> syncs both ways, whole (unless a mapping names it too), then
-    /// each mapping as it says.
+    /// Without mappings, the whole state volume syncs both ways; with them (paths inside the state
+    /// volume, as Boilerhouse means them), each mapped path syncs as it says and the rest of the
+    /// volume is not synced.
     /// </summary>
     public static List<SyncedPath> SyncedPaths(WorkloadSpec spec)
     {
-        var paths = new List<SyncedPath>();
+        if (spec.Volumes.StateTarget is not { } target)
+        {
+            return [];
+        }
         var mappings = spec.Sync?.Mappings ?? [];
-        if (spec.Volumes.StateTarget is { } target && mappings.All(m => m.Path != target))
+        if (mappings.Length == 0)
         {
-            paths.Add(new SyncedPath(target, Save: true, Restore: true, Accumulate: false));
+            return [new SyncedPath(target, Save: true, Restore: true, Accumulate: false, VolumeRoot: target)];
         }
-        foreach (var mapping in mappings)
-        {
-            paths.Add(new SyncedPath(
-                mapping.Path,
-                Save: mapping.Direction is "upload" or "bidirectional",
-                Restore: mapping.Direction is "download" or "bidirectional",
-                Accumulate: mapping.Mode == "copy"));
-        }
-        return paths;
+        return [.. mappings.Select(mapping => new SyncedPath(
+            mapping.ContainerPath(target),
+            Save: mapping.Direction is "upload" or "bidirectional",
+            Restore: mapping.Direction is "download" or "bidirectional",
+            Accumulate: mapping.Mode == "copy",
+            VolumeRoot: target))];
     }
 }

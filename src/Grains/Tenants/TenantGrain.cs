@@ -132,7 +132,8 @@ public sealed class TenantGrain(
         {
             foreach (var part in restore)
             {
-                await host.RestoreSnapshot(container.ContainerId, part.Path, Stored(record.Workload, part), record.Sync!.MaxBytes);
+                var volumeRoot = record.Sync!.AllPaths.First(p => p.Path == part.Path).VolumeRoot;
+                await host.RestoreSnapshot(container.ContainerId, part.Path, Stored(record.Workload, part), record.Sync.MaxBytes, volumeRoot);
             }
             if (secrets)
             {
@@ -429,8 +430,8 @@ public sealed class TenantGrain(
                 var objectId = $"{snapshotId}-{i}";
                 var budget = Math.Max(0, sync.MaxBytes - parts.Sum(p => p.Digest.ContentBytes));
                 var addTo = path.Accumulate && before is not null ? Stored(record.Workload, before) : null;
-                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(TenantId, record.Workload, objectId), sync.Sink, budget, addTo);
-                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest);
+                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(TenantId, record.Workload, objectId), sync.Sink, sync.Location, budget, addTo);
+                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest, sync.Location);
                 written.Add(part);
                 parts.Add(part);
             }
@@ -451,7 +452,7 @@ public sealed class TenantGrain(
     }
 
     private StoredSnapshot Stored(string workload, SnapshotPart part) =>
-        new(new SnapshotKey(TenantId, workload, part.ObjectId), part.Sink, part.Digest);
+        new(new SnapshotKey(TenantId, workload, part.ObjectId), part.Sink, part.Digest, part.Location);
 
     /// <summary>A snapshot's totals; its hash is over its parts' hashes, so it changes when any part does.</summary>
     private static SnapshotDigest Summarize(IReadOnlyList<SnapshotPart> parts) => new(
@@ -467,7 +468,7 @@ public sealed class TenantGrain(
         {
             try
             {
-                await sinks.Get(part.Sink).DeleteAsync(new SnapshotKey(TenantId, workload, part.ObjectId), CancellationToken.None);
+                await sinks.Get(part.Sink, part.Location).DeleteAsync(new SnapshotKey(TenantId, workload, part.ObjectId), CancellationToken.None);
             }
             catch (Exception ex)
             {

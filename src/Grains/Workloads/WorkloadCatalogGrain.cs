@@ -16,6 +16,8 @@ namespace Berth.Workloads;
 public sealed class WorkloadCatalogGrain(
     [PersistentState("catalog", StorageNames.Berth)] IPersistentState<CatalogState> state,
     IContainerRuntimeProvider runtimes,
+    SnapshotSinks sinks,
+    Secrets.SecretProtector protector,
     Microsoft.Extensions.Options.IOptions<BerthOptions> options,
     ILogger<WorkloadCatalogGrain> logger,
     TimeProvider clock) : Grain, IWorkloadCatalogGrain, IRemindable
@@ -51,13 +53,21 @@ public sealed class WorkloadCatalogGrain(
         {
             throw BerthException.Invalid(first.Path, string.Join("; ", violations));
         }
+        // A sink that cannot store anything is refused now, not found out at the first release.
+        if (spec.Sync is { } sync && sinks.ProblemOf(sync) is { } sinkProblem)
+        {
+            throw new BerthException(BerthErrorKind.Unprocessable, sinkProblem, "sync.sink");
+        }
         await EnsureImageAsync(spec.Image);
         var version = WorkloadSpecVersion.Compute(spec);
         var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);
-        if (previous is not null && previous.Version == version && previous.Spec.Pool == spec.Pool && previous.Spec.Name == spec.Name)
+        if (previous is not null && previous.Version == version && previous.Spec.Pool == spec.Pool && previous.Spec.Name == spec.Name
+            && SinkCredentials.SameKeys(previous.Spec.Sync?.Location, spec.Sync?.Location, protector))
         {
             return (previous, false);
         }
+        // The sink's keys are sealed before the spec is stored or handed to any other grain.
+        spec = SinkCredentials.Seal(spec, protector);
         var record = new WorkloadRecord(spec, version, clock.GetUtcNow());
         state.State.Workloads[spec.Id] = record;
         await PersistAsync();

@@ -20,8 +20,18 @@ public sealed class BerthOptions
     /// <summary>How often each pool checks refill, idle timeouts and creation deadlines.</summary>
     public TimeSpan PoolTickInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A member still not running after this long is destroyed and its slot freed.</summary>
+    /// <summary>
+    /// A member still not running after this long is destroyed and its slot freed; longer for a
+    /// workload whose healthcheck needs longer (see MemberDeadlines).
+    /// </summary>
     public TimeSpan MemberCreateDeadline { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The longest a claim that finds no idle member waits for a container of its own. A workload
+    /// whose healthcheck cannot pass that soon (Docker's first check runs one interval after the
+    /// start) gets 503 with Retry-After instead, while its pool brings a member up.
+    /// </summary>
+    public TimeSpan ColdClaimMaxWait { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How often pools ask tenants to confirm the members they hold (see WorkloadPoolGrain.AuditClaims).</summary>
     public TimeSpan ClaimAuditInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -119,6 +119,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
+    /// <summary>Below <see cref="IAgentHostGrain.CreateMemberNow"/>'s response timeout.</summary>
+    private static readonly TimeSpan ColdCreateLimit = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// Background creates share a bounded number of slots; a cold claim (a tenant is waiting) does
     /// not queue behind them.
@@ -133,7 +136,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         try
         {
             var provisioner = new MemberProvisioner(runtime, HostId, _logger);
-            using var timeout = new CancellationTokenSource(_options.MemberCreateDeadline);
+            // A tenant waits on a cold create, and its call has a response timeout of its own.
+            var deadline = Pools.MemberDeadlines.Create(request.Spec, _options);
+            using var timeout = new CancellationTokenSource(background || deadline < ColdCreateLimit ? deadline : ColdCreateLimit);
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
             _consecutiveFailures = 0;
             _unreachable = null;

@@ -42,11 +42,7 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
 
     private async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken)
     {
-        // Docker marks a container unhealthy after `retries` failures, each after start_period and
-        // an interval; allow that plus slack before giving up on a check that never reports.
-        var deadline = DateTimeOffset.UtcNow + (healthcheck is null
-            ? TimeSpan.FromSeconds(10)
-            : healthcheck.StartPeriod + (healthcheck.Interval + healthcheck.Timeout) * (healthcheck.Retries + 1) + TimeSpan.FromSeconds(10));
+        var deadline = DateTimeOffset.UtcNow + Pools.MemberDeadlines.ReadyWithin(healthcheck);
         while (true)
         {
             var inspection = await runtime.InspectAsync(containerId, cancellationToken)

@@ -177,11 +177,33 @@ public sealed class WorkloadPoolGrain(
                 $"pool '{Workload}' has no idle member and no usable host: {string.Join("; ", _hostProblems.Values)}",
                 _options.RetryAfterSeconds);
         }
+        if (MemberDeadlines.ColdClaimRetryAfter(spec, _options) is { } retryAfter)
+        {
+            // The client should not wait that long: it comes back once a member had time to turn healthy.
+            await EnsureMemberComingAsync();
+            throw BerthException.Unavailable(
+                $"pool '{Workload}' has no idle member, and a new one needs at least {retryAfter}s to pass its healthcheck; retry then",
+                retryAfter);
+        }
         var cold = NewMember(tenantId);
         cold.Source = ClaimSource.Cold;
         await PersistAsync();
         return new PoolClaimTicket(cold.MemberId, cold.HostId, ClaimSource.Cold, null,
             new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId), spec);
+    }
+
+    /// <summary>Starts one more background member when none is coming (min_size 0, or all taken), so a waiting client finds one.</summary>
+    private async Task EnsureMemberComingAsync()
+    {
+        var coming = Members.Any(m => m.TenantId is null && m.SpecVersion == Books.Version && m.State == PoolMemberState.Creating);
+        if (coming || TotalMembers >= Books.Spec!.Pool.MaxSize || PickHost() is null)
+        {
+            return;
+        }
+        var member = NewMember(tenantId: null);
+        await SaveAsync();
+        _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId)
+            .CreateMember(new MemberCreateRequest(member.MemberId, Books.Spec!, Books.Version, null));
     }
 
     public async Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container)
@@ -429,7 +451,7 @@ public sealed class WorkloadPoolGrain(
         var changed = false;
         foreach (var member in Members.ToList())
         {
-            if (member.State == PoolMemberState.Creating && now - member.StateSince > _options.MemberCreateDeadline)
+            if (member.State == PoolMemberState.Creating && now - member.StateSince > (spec is null ? _options.MemberCreateDeadline : MemberDeadlines.Create(spec, _options)))
             {
                 BeginDestroy(member, "not running before its creation deadline");
                 if (member.TenantId is { } waiting)

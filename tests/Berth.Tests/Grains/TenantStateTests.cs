@@ -127,39 +127,44 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Mappings_save_and_restore_by_direction_and_mode()
+    public async Task Mappings_inside_the_state_volume_save_and_restore_by_direction_and_mode()
     {
         var workload = await RegisterAsync("map", """
             sync:
               mappings:
-                - path: /out
+                - path: out
                   direction: upload
                   mode: copy
                 - path: /seed
                   direction: download
-                - path: /home
+                - path: home
+                - path: config.json
             """ + "\n");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
         var first = await tenant.Claim(workload, null);
         var files = Container(first.ContainerId!).Files;
-        files["/data/state.txt"] = Encoding.UTF8.GetBytes("state");
-        files["/out/report-1.txt"] = Encoding.UTF8.GetBytes("one");
-        files["/seed/ignored.txt"] = Encoding.UTF8.GetBytes("download only: never saved");
-        files["/home/profile"] = Encoding.UTF8.GetBytes("profile");
+        files["/data/unmapped.txt"] = Encoding.UTF8.GetBytes("outside every mapping: not synced");
+        files["/data/out/report-1.txt"] = Encoding.UTF8.GetBytes("one");
+        files["/data/seed/ignored.txt"] = Encoding.UTF8.GetBytes("download only: never saved");
+        files["/data/home/profile"] = Encoding.UTF8.GetBytes("profile");
+        files["/data/config.json"] = Encoding.UTF8.GetBytes("{\"theme\":\"dark\"}");
         await tenant.Release(workload, null);
 
         var second = await tenant.Claim(workload, null);
         files = Container(second.ContainerId!).Files;
-        Assert.Equal("state", Encoding.UTF8.GetString(files["/data/state.txt"]));
-        Assert.Equal("profile", Encoding.UTF8.GetString(files["/home/profile"]));
-        Assert.False(files.ContainsKey("/out/report-1.txt"), "an upload-only path is never restored");
-        Assert.False(files.ContainsKey("/seed/ignored.txt"), "a download-only path is never saved");
+        Assert.Equal("profile", Encoding.UTF8.GetString(files["/data/home/profile"]));
+        Assert.Equal("{\"theme\":\"dark\"}", Encoding.UTF8.GetString(files["/data/config.json"]));
+        Assert.False(files.ContainsKey("/data/unmapped.txt"), "with mappings, only the mapped paths are synced");
+        Assert.False(files.ContainsKey("/data/out/report-1.txt"), "an upload-only path is never restored");
+        Assert.False(files.ContainsKey("/data/seed/ignored.txt"), "a download-only path is never saved");
 
         // Mode copy: the second save adds to the first, so both reports are in the sink.
-        files["/out/report-2.txt"] = Encoding.UTF8.GetBytes("two");
+        files["/data/out/report-2.txt"] = Encoding.UTF8.GetBytes("two");
         await tenant.Release(workload, null);
-        var latestOut = SnapshotFiles(workload).Where(f => f.EndsWith("-1.tar", StringComparison.Ordinal)).Max(StringComparer.Ordinal)!;
+        var latestOut = SnapshotFiles(workload).Where(f => f.EndsWith("-0.tar", StringComparison.Ordinal)).Max(StringComparer.Ordinal)!;
         Assert.Equal(["report-1.txt", "report-2.txt"], EntryNames(latestOut).Order(StringComparer.Ordinal));
+        var latestConfig = SnapshotFiles(workload).Where(f => f.EndsWith("-3.tar", StringComparison.Ordinal)).Max(StringComparer.Ordinal)!;
+        Assert.Equal(["config.json"], EntryNames(latestConfig));
     }
 
     [Fact]

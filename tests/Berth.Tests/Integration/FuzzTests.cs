@@ -79,7 +79,7 @@ public sealed class FuzzTests
             requests.Add(() => new HttpRequestMessage(HttpMethod.Put, "/workloads/fuzz") { Content = new StringContent(body, Encoding.UTF8, "application/json") });
         }
         // Malformed YAML documents, and random mutations of a valid one, under an id they do not carry.
-        var valid = $"id: fuzz-spec\nimage: {DockerRequirement.TestImage}\ncommand: [\"sleep\", \"1\"]\nports: [8080]\npool: {{min_size: 1, max_size: 2}}\nsync: {{mappings: [{{path: /data}}]}}\n";
+        var valid = $"id: fuzz-spec\nimage: {DockerRequirement.TestImage}\ncommand: [\"sleep\", \"1\"]\nports: [8080]\npool: {{min_size: 1, max_size: 2}}\nvolumes: {{state: {{target: /data}}}}\nsync: {{mappings: [{{path: /}}]}}\n";
         foreach (var doc in YamlDocuments) requests.Add(() => Yaml("/workloads/fuzz-other", doc));
         for (var i = 0; i < 400; i++)
         {

@@ -246,7 +246,7 @@ public sealed class StateSyncTests
     }
 
     [DockerFact]
-    public async Task Mapped_paths_sync_by_direction_on_a_read_only_root()
+    public async Task Mapped_paths_inside_the_state_volume_sync_by_direction_on_a_read_only_root()
     {
         await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
         await berth.StartAsync();
@@ -257,13 +257,17 @@ public sealed class StateSyncTests
             command: ["sleep", "3600"]
             user: "1000:1000"
             read_only: true
+            volumes:
+              state:
+                target: /data
             sync:
               sink: filesystem
               mappings:
-                - path: /home/app
-                - path: /tmp
+                - path: profile
+                - path: /out
                   direction: upload
                   mode: copy
+                - path: settings.json
             pool:
               min_size: 1
               max_size: 3
@@ -275,7 +279,8 @@ public sealed class StateSyncTests
         var tenant = $"t-{id}";
         var first = await berth.Api.ClaimOkAsync(tenant, id);
         // The workload's own user writes, as a tenant's program would.
-        var (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, first.ContainerId!, "sh", "-c", "echo profile > /home/app/profile && echo report > /tmp/report");
+        var (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, first.ContainerId!, "sh", "-c",
+            "mkdir -p /data/profile/deep /data/out && echo profile > /data/profile/deep/p && echo report > /data/out/report && echo '{}' > /data/settings.json && echo lost > /data/unmapped");
         Assert.True(exit == 0, output);
 
         var released = await berth.Api.ReleaseOkAsync(tenant);
@@ -283,8 +288,49 @@ public sealed class StateSyncTests
         var second = await berth.Api.ClaimOkAsync(tenant, id);
 
         Assert.NotEqual(first.ContainerId, second.ContainerId);
-        Assert.Equal("profile\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/home/app/profile")));
-        (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, second.ContainerId!, "sh", "-c", "test ! -e /tmp/report && echo again >> /home/app/profile");
-        Assert.True(exit == 0, $"an upload-only path is not restored, and the restored one stays writable: {output}");
+        Assert.Equal("profile\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/data/profile/deep/p")));
+        Assert.Equal("{}\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/data/settings.json")));
+        (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, second.ContainerId!, "sh", "-c",
+            "test ! -e /data/out/report && test ! -e /data/unmapped && echo again >> /data/profile/deep/p && touch /data/profile/new && echo x > /data/settings.json");
+        Assert.True(exit == 0, $"an upload-only or unmapped path is not restored, and the restored ones stay writable by the workload's user: {output}");
+    }
+
+    [DockerFact]
+    public async Task A_root_owned_state_directory_is_writable_by_the_default_user()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        foreach (var readOnly in new[] { true, false })
+        {
+            // /www is root-owned in the test image, and there is no user: the non-root default runs.
+            var id = Workloads.NewId(readOnly ? "rootro" : "rootrw");
+            using (var response = await berth.Api.PutWorkloadYamlAsync(id, $$"""
+                id: {{id}}
+                image: {{DockerRequirement.TestImage}}
+                command: ["sleep", "3600"]
+                read_only: {{(readOnly ? "true" : "false")}}
+                volumes:
+                  state: {target: /www}
+                  secrets: {target: /run/secrets}
+                pool: {min_size: 0, max_size: 2}
+                """))
+            {
+                Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            var tenant = $"t-{id}";
+            using (var put = await berth.Http.PutAsync($"/tenants/{tenant}/secrets/token", new ByteArrayContent("s3cret"u8.ToArray())))
+            {
+                Assert.True(put.IsSuccessStatusCode, $"{(int)put.StatusCode}");
+            }
+            var claim = await berth.Api.ClaimOkAsync(tenant, id);
+            var (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, claim.ContainerId!, "sh", "-c",
+                "id -u && echo kept > /www/state.txt && mkdir /www/sub && cat /run/secrets/token && ! echo x > /run/secrets/token");
+            Assert.True(exit == 0, $"read_only {readOnly}: the default user writes its state directory, and the secrets stay read-only: {output}");
+            Assert.StartsWith("65534", output.Trim());
+            await berth.Api.ReleaseOkAsync(tenant);
+        }
+        // The helper that changed the owner on the read-only root is gone with it.
+        var left = await berth.Docker.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters { All = true });
+        Assert.DoesNotContain(left, c => c.Labels.TryGetValue("berth.member", out var m) && m.EndsWith("-owner", StringComparison.Ordinal));
     }
 }

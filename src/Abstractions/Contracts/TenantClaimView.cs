@@ -1,7 +1,7 @@
 namespace Berth.Contracts;
 
 /// <summary>One tenant's claim on one workload, as the API reports it.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("Berth.Contracts.TenantClaimView")]
 public sealed record TenantClaimView
 {
     [Id(0)] public required string TenantId { get; init; }
@@ -18,4 +18,6 @@ public sealed record TenantClaimView
     /// <summary>When the newest verified snapshot of this tenant's state was taken (restored on the next claim).</summary>
     [Id(11)] public DateTimeOffset? LastSnapshotAt { get; init; }
     [Id(12)] public long? LastSnapshotBytes { get; init; }
+    /// <summary>The snapshot this claim restored (null: nothing restored, a fresh state).</summary>
+    [Id(13)] public RestoredSnapshot? RestoredFrom { get; init; }
 }

@@ -30,6 +30,9 @@ public sealed class TenantClaimRecord
     [Id(12)] public string? ClaimOperation { get; set; }
     [Id(13)] public BerthErrorKind? ClaimFailure { get; set; }
 
+    /// <summary>What the latest claim restored, and why it is not the newest state when that is known.</summary>
+    [Id(14)] public RestoredSnapshot? RestoredFrom { get; set; }
+
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {
         State = state;
@@ -52,5 +55,6 @@ public sealed class TenantClaimRecord
         Source = Source,
         StateSince = StateSince,
         Error = Error,
+        RestoredFrom = RestoredFrom,
     };
 }

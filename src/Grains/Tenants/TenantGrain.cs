@@ -69,6 +69,8 @@ public sealed class TenantGrain(
         }
         var record = existing ?? new TenantClaimRecord { Workload = workload };
         var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(workload);
+        // The pool destroys a lost member when its tenant claims again: what it still holds is saved first.
+        var restoreNote = existing is { State: TenantClaimState.Lost } ? await SaveLostContainerAsync(existing) : null;
 
         // A refused claim (unknown workload, pool at max_size) reserved nothing and leaves no trace.
         // A reservation this grain dies before recording is found by the pool's claim audit.
@@ -82,9 +84,10 @@ public sealed class TenantGrain(
         record.SavedForRelease = false;
         record.ClaimOperation = operationId;
         record.ClaimFailure = null;
+        record.RestoredFrom = null;
         if (ticket.Container is { } warm)
         {
-            await PrepareContainerAsync(record, warm);
+            await PrepareContainerAsync(record, warm, restoreNote);
             return await MarkClaimedAsync(record, warm);
         }
 
@@ -95,7 +98,7 @@ public sealed class TenantGrain(
         {
             container = await GrainFactory.GetGrain<IAgentHostGrain>(ticket.HostId).CreateMemberNow(ticket.CreateRequest!);
             container = await pool.CompleteColdClaim(TenantId, ticket.MemberId, container);
-            await PrepareContainerAsync(record, container);
+            await PrepareContainerAsync(record, container, restoreNote);
         }
         catch (Exception ex)
         {
@@ -115,11 +118,16 @@ public sealed class TenantGrain(
     /// answered. A failure fails the claim and the caller's member is given up, so nothing
     /// half-restored is ever handed out.
     /// </summary>
-    private async Task PrepareContainerAsync(TenantClaimRecord record, RunningContainer container)
+    private async Task PrepareContainerAsync(TenantClaimRecord record, RunningContainer container, string? restoreNote)
     {
-        var restore = record.Sync is { RestoreOnClaim: true } sync && LatestSnapshot(record.Workload) is { } latest
+        var latest = LatestSnapshot(record.Workload);
+        var restore = record.Sync is { RestoreOnClaim: true } sync && latest is not null
             ? latest.PartsOr(sync.Target).Where(part => sync.AllPaths.Any(p => p.Restore && p.Path == part.Path)).ToList()
             : [];
+        if (restore.Count > 0 || restoreNote is not null)
+        {
+            record.RestoredFrom = new RestoredSnapshot(restore.Count > 0 ? latest!.SnapshotId : null, restore.Count > 0 ? latest!.CreatedAt : null, restoreNote);
+        }
         var secrets = record.SecretsTarget is not null && state.State.Secrets.Count > 0;
         if (restore.Count == 0 && !secrets)
         {
@@ -149,6 +157,32 @@ public sealed class TenantGrain(
             record.ClaimFailure = KindOf(ex);
             await PersistAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Snapshots a lost claim's container (killed, out of memory, engine restarted: stopped but
+    /// readable) before a new claim restores, so that the newest state wins. Returns why it could
+    /// not, for the claim's answer; null when saved or when there is nothing to save.
+    /// </summary>
+    private async Task<string?> SaveLostContainerAsync(TenantClaimRecord record)
+    {
+        if (record is not { Container: { } container, Sync: { SaveOnRelease: true } sync })
+        {
+            return null;
+        }
+        try
+        {
+            await TakeSnapshotAsync(record, sync, container);
+            logger.LogInformation("Saved tenant {Tenant}'s state of {Workload} from its lost container {ContainerId} before claiming again", TenantId, record.Workload, container.ContainerId);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Tenant {Tenant}'s lost container {ContainerId} of {Workload} could not be read: {Error}", TenantId, container.ContainerId, record.Workload, ex.Message);
+            var latest = LatestSnapshot(record.Workload);
+            return $"the container lost at {record.StateSince:u} could not be read ({ex.Message}); "
+                + (latest is null ? "no earlier snapshot exists, so the state starts empty" : $"restored the snapshot of {latest.CreatedAt:u} instead, which lacks what was written after it");
         }
     }
 

@@ -209,6 +209,50 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.Equal("saved from a dead container", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/last-words.txt"]));
     }
 
+    [Fact]
+    public async Task A_claim_after_a_lost_container_restores_what_that_container_still_held()
+    {
+        var workload = await RegisterAsync("lostsave");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var first = await tenant.Claim(workload, null);
+        Container(first.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("v1");
+        await tenant.Release(workload, null);
+        var second = await tenant.Claim(workload, null);
+        Assert.Equal("v1", Encoding.UTF8.GetString(Container(second.ContainerId!).Files["/data/work.txt"]));
+        Container(second.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("v2, written after the last snapshot");
+
+        Runtime.Kill(second.ContainerId!);
+        await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Lost, "the killed container's claim to turn lost");
+        var third = await tenant.Claim(workload, null);
+
+        Assert.Equal("v2, written after the last snapshot", Encoding.UTF8.GetString(Container(third.ContainerId!).Files["/data/work.txt"]));
+        Assert.NotNull(third.RestoredFrom);
+        Assert.Null(third.RestoredFrom.Note);
+        Assert.Equal(third.LastSnapshotAt, third.RestoredFrom.CreatedAt);
+    }
+
+    [Fact]
+    public async Task A_claim_after_an_unreadable_lost_container_says_which_snapshot_it_restored()
+    {
+        var workload = await RegisterAsync("lostgone");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var first = await tenant.Claim(workload, null);
+        Container(first.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("v1");
+        var released = await tenant.Release(workload, null);
+        var second = await tenant.Claim(workload, null);
+        Container(second.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("v2, lost with its container");
+
+        Runtime.Kill(second.ContainerId!);
+        await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Lost, "the killed container's claim to turn lost");
+        await Runtime.RemoveAsync(second.ContainerId!, CancellationToken.None);
+        var third = await tenant.Claim(workload, null);
+
+        Assert.Equal("v1", Encoding.UTF8.GetString(Container(third.ContainerId!).Files["/data/work.txt"]));
+        Assert.Equal(released.LastSnapshotAt, third.RestoredFrom!.CreatedAt);
+        Assert.Contains("could not be read", third.RestoredFrom.Note);
+        Assert.Contains("lacks what was written after it", third.RestoredFrom.Note);
+    }
+
     private string[] SnapshotFiles(string workload)
     {
         var directory = Path.Combine(fixture.SnapshotRoot, $"t-{workload}", workload);

@@ -296,6 +296,41 @@ public sealed class StateSyncTests
     }
 
     [DockerFact]
+    public async Task A_killed_containers_state_is_saved_before_the_next_claim_restores()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var id = Workloads.NewId("killed");
+        using (var response = await berth.Api.PutWorkloadYamlAsync(id, $$"""
+            id: {{id}}
+            image: {{DockerRequirement.TestImage}}
+            command: ["sleep", "3600"]
+            user: "1000:1000"
+            volumes:
+              state:
+                target: /data
+            pool: {min_size: 1, max_size: 3}
+            """))
+        {
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        var tenant = $"t-{id}";
+        var first = await berth.Api.ClaimOkAsync(tenant, id);
+        Assert.Equal(0, (await ContainerFiles.ExecAsync(berth.Docker, first.ContainerId!, "sh", "-c", "echo v1 > /data/work")).ExitCode);
+        await berth.Api.ReleaseOkAsync(tenant);
+        var second = await berth.Api.ClaimOkAsync(tenant, id);
+        Assert.Equal(0, (await ContainerFiles.ExecAsync(berth.Docker, second.ContainerId!, "sh", "-c", "echo v2 > /data/work")).ExitCode);
+
+        await berth.Docker.Containers.KillContainerAsync(second.ContainerId!, new Docker.DotNet.Models.ContainerKillParameters());
+        await Eventually.Until(() => berth.Api.StatusAsync(tenant), s => s.Claims[0].State == TenantClaimState.Lost, "the killed container's claim to turn lost");
+        var third = await berth.Api.ClaimOkAsync(tenant, id);
+
+        Assert.Equal("v2\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, third.ContainerId!, "/data/work")));
+        Assert.Null(third.RestoredFrom!.Note);
+        await berth.Api.ReleaseOkAsync(tenant);
+    }
+
+    [DockerFact]
     public async Task A_root_owned_state_directory_is_writable_by_the_default_user()
     {
         await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);

@@ -14,19 +14,20 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var failed = false;
+        int? failedWith = null;
         try
         {
             await next(context);
         }
-        catch
+        catch (Exception ex)
         {
-            failed = true;
+            // The exception handler outside turns it into a problem: record the status it will answer.
+            failedWith = Problems.ProblemExceptionHandler.StatusOf(ex);
             throw;
         }
         finally
         {
-            var status = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
+            var status = failedWith ?? context.Response.StatusCode;
             if (ShouldRecord(context.Request.Method, status))
             {
                 await writer.EnqueueAsync(new AuditEvent(

@@ -30,6 +30,16 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         return true;
     }
 
+    /// <summary>The status <see cref="TryHandleAsync"/> answers for an exception (what the audit trail records).</summary>
+    public static int StatusOf(Exception exception) => exception switch
+    {
+        BerthException berth => ProblemResults.StatusOf(berth.Kind),
+        WorkloadSpecException => StatusCodes.Status400BadRequest,
+        BadHttpRequestException bad => bad.StatusCode,
+        OrleansException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
     private IResult LogAndHide(HttpContext httpContext, Exception exception)
     {
         logger.LogWarning(exception, "The cluster could not serve {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);

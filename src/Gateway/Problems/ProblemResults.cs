@@ -7,19 +7,18 @@ namespace Berth.Gateway.Problems;
 /// <summary>RFC 9457 problem responses; every error the API returns is built here.</summary>
 public static class ProblemResults
 {
-    public static IResult From(BerthException ex)
+    public static IResult From(BerthException ex) =>
+        Problem(StatusOf(ex.Kind), ex.Message, ex.Field, retryAfterSeconds: ex.RetryAfterSeconds);
+
+    public static int StatusOf(BerthErrorKind kind) => kind switch
     {
-        var status = ex.Kind switch
-        {
-            BerthErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
-            BerthErrorKind.NotFound => StatusCodes.Status404NotFound,
-            BerthErrorKind.Conflict => StatusCodes.Status409Conflict,
-            BerthErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
-            BerthErrorKind.QuotaExceeded => StatusCodes.Status429TooManyRequests,
-            _ => StatusCodes.Status503ServiceUnavailable,
-        };
-        return Problem(status, ex.Message, ex.Field, retryAfterSeconds: ex.RetryAfterSeconds);
-    }
+        BerthErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
+        BerthErrorKind.NotFound => StatusCodes.Status404NotFound,
+        BerthErrorKind.Conflict => StatusCodes.Status409Conflict,
+        BerthErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        BerthErrorKind.QuotaExceeded => StatusCodes.Status429TooManyRequests,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
 
     public static IResult InvalidSpec(WorkloadSpecException ex) =>
         Problem(StatusCodes.Status400BadRequest, ex.Message, ex.Errors.FirstOrDefault()?.Path is { Length: > 0 } p ? p : null,

@@ -243,9 +243,12 @@ public sealed class TenantGrain(
 
     public async Task<TenantClaimView> Sync(string? workload)
     {
-        var record = workload is not null
-            ? state.State.Claims.GetValueOrDefault(workload)
-            : state.State.Claims.Values.SingleOrDefault(c => c.State == TenantClaimState.Claimed);
+        var claimed = state.State.Claims.Values.Where(c => c.State == TenantClaimState.Claimed).ToList();
+        if (workload is null && claimed.Count > 1)
+        {
+            throw BerthException.Invalid("workload", $"tenant '{TenantId}' holds containers of several workloads ({string.Join(", ", claimed.Select(c => c.Workload))}); name the one to sync");
+        }
+        var record = workload is not null ? state.State.Claims.GetValueOrDefault(workload) : claimed.SingleOrDefault();
         if (record is not { State: TenantClaimState.Claimed, Container: { } container })
         {
             throw BerthException.NotFound($"tenant '{TenantId}' holds no claimed container{(workload is null ? " (or holds several; name the workload)" : $" of '{workload}'")}");

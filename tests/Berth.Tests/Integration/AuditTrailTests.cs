@@ -25,6 +25,39 @@ public sealed class AuditTrailTests
         JsonDocument.Parse(await admin.GetStringAsync("/audit/verify")).RootElement;
 
     [DockerFact]
+    public async Task An_ambiguous_sync_is_a_400_naming_workload_and_the_audit_records_the_status_answered()
+    {
+        await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);
+        await berth.StartAsync();
+        var a = Workloads.NewId("synca");
+        var b = Workloads.NewId("syncb");
+        var tenant = $"t-{a}";
+        (await berth.Api.PutWorkloadYamlAsync(a, Workloads.Sleeper(a, 0, 2))).EnsureSuccessStatusCode();
+        (await berth.Api.PutWorkloadYamlAsync(b, Workloads.Sleeper(b, 0, 2))).EnsureSuccessStatusCode();
+        await berth.Api.ClaimOkAsync(tenant, a);
+        await berth.Api.ClaimOkAsync(tenant, b);
+
+        using (var sync = await berth.Http.PostAsync($"/tenants/{tenant}/sync", null))
+        {
+            var body = await sync.Content.ReadAsStringAsync();
+            Assert.True(sync.StatusCode == HttpStatusCode.BadRequest, $"{(int)sync.StatusCode} {body}");
+            Assert.Equal("workload", JsonDocument.Parse(body).RootElement.GetProperty("field").GetString());
+        }
+        using (var unknown = await berth.Api.ClaimAsync(tenant, "no-such-workload"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        var entries = await Eventually.Until(() => AuditAsync(berth.Http, $"resource=tenant:{tenant}"),
+            e => e.Any(x => x.Action == "POST /tenants/{tenantId}/sync") && e.Count(x => x.Action == "POST /tenants/{tenantId}/claim") == 3,
+            "the sync and the claims to be audited");
+        Assert.Equal(400, entries.Single(e => e.Action == "POST /tenants/{tenantId}/sync").Result);
+        Assert.Contains(entries, e => e.Action == "POST /tenants/{tenantId}/claim" && e.Result == 404);
+        await berth.Api.ReleaseOkAsync(tenant, a);
+        await berth.Api.ReleaseOkAsync(tenant, b);
+    }
+
+    [DockerFact]
     public async Task Every_mutating_call_and_every_denial_is_recorded_with_who_what_and_result()
     {
         await using var berth = new BerthDeployment(DatabaseProvider.Sqlite);

@@ -367,11 +367,13 @@ public sealed class WorkloadPoolGrain(
             return; // The engine did not answer: nothing can be concluded about its containers.
         }
 
-        var byMember = containers.ToDictionary(c => c.MemberId, StringComparer.Ordinal);
+        // Labels are not ours alone to set: a member label may be missing or repeated. A member's
+        // container is the one whose id it recorded; the others are orphans (RemoveOrphans).
+        var byMember = containers.Where(c => c.MemberId.Length > 0).ToLookup(c => c.MemberId, StringComparer.Ordinal);
         var changed = false;
         foreach (var member in Members.Where(m => m.HostId == hostId && m.State is PoolMemberState.Idle or PoolMemberState.Claimed).ToList())
         {
-            byMember.TryGetValue(member.MemberId, out var seen);
+            var seen = byMember[member.MemberId].FirstOrDefault(c => member.ContainerId is null || c.ContainerId == member.ContainerId);
             if (seen is null)
             {
                 // A listing taken just before a member came up does not show it yet: only a member
@@ -421,7 +423,7 @@ public sealed class WorkloadPoolGrain(
     {
         var now = Now;
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var container in containers.Where(c => !Books.Members.ContainsKey(c.MemberId)))
+        foreach (var container in containers.Where(IsOrphan))
         {
             listed.Add(container.ContainerId);
             if (!_orphansSeen.TryGetValue(container.ContainerId, out var firstSeen))
@@ -432,7 +434,8 @@ public sealed class WorkloadPoolGrain(
             {
                 logger.LogWarning("Removing orphan container {ContainerId} (member {Member}) of {Workload} on {Host}: no pool member or claim owns it",
                     container.ContainerId, container.MemberId, Workload, hostId);
-                _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).DestroyMember(Workload, container.MemberId, container.ContainerId);
+                // By container id alone: removing by its member label could take a real member's container with it.
+                _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).DestroyContainer(container.ContainerId);
                 _orphansSeen.Remove(container.ContainerId);
             }
         }
@@ -441,6 +444,11 @@ public sealed class WorkloadPoolGrain(
             _orphansSeen.Remove(gone);
         }
     }
+
+    /// <summary>No member owns it: no or an unknown member label, or a second container under a member's label.</summary>
+    private bool IsOrphan(ObservedContainer container) =>
+        !Books.Members.TryGetValue(container.MemberId, out var member)
+        || (member.ContainerId is { } owned && owned != container.ContainerId);
 
     private int TotalMembers => Books.Members.Count;
 

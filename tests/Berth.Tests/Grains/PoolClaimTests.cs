@@ -322,4 +322,34 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         await Eventually.Until(() => Runtime.Containers.All(c => c.Id != orphan), "the orphan to be removed");
         await WaitForIdle(workload, 1);
     }
+
+    [Fact]
+    public async Task Containers_with_a_missing_or_repeated_member_label_are_orphans_and_reconciliation_goes_on()
+    {
+        var workload = await RegisterAsync("dupes", min: 1, max: 2);
+        await WaitForIdle(workload, 1);
+        var member = (await _client.GetGrain<IWorkloadPoolGrain>(workload).GetView()).Members.Single(m => m.State == PoolMemberState.Idle);
+        Dictionary<string, string> Labels(string? memberId)
+        {
+            var labels = new Dictionary<string, string>
+            {
+                [BerthLabels.Managed] = "true",
+                [BerthLabels.Cluster] = "mem-cluster",
+                [BerthLabels.Host] = InMemoryClusterFixture.HostId,
+                [BerthLabels.Workload] = workload,
+            };
+            if (memberId is not null) labels[BerthLabels.Member] = memberId;
+            return labels;
+        }
+        var unlabelled = Runtime.AddForeign(Labels(null));
+        var unlabelledToo = Runtime.AddForeign(Labels(null));
+        var duplicate = Runtime.AddForeign(Labels(member.MemberId));
+
+        await Eventually.Until(() => Runtime.Containers.All(c => c.Id != unlabelled && c.Id != unlabelledToo && c.Id != duplicate), "the orphans to be removed");
+        Assert.Contains(Runtime.Containers, c => c.Id == member.ContainerId && c.State == "running");
+        // The reports still act: an idle member killed behind Berth's back is replaced.
+        Runtime.Kill(member.ContainerId!);
+        await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(),
+            v => v.Idle == 1 && v.Members.All(m => m.MemberId != member.MemberId), "the killed member to be replaced");
+    }
 }

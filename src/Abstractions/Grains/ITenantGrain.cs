@@ -34,6 +34,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>The names of the tenant's secrets (never their values).</summary>
     Task<string[]> ListSecrets();
 
+    /// <summary>Destroys the container without saving its state (an admin's way out of a save that keeps failing).</summary>
+    [ResponseTimeout("00:10:00")]
+    Task<TenantClaimView> ForceRelease(string? workload);
+
     /// <summary>Snapshots the claimed container's state now (sync.policy.manual).</summary>
     [ResponseTimeout("00:10:00")]
     Task<TenantClaimView> Sync(string? workload);

@@ -46,11 +46,18 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
         !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
         || status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests;
 
-    /// <summary>The route template when one matched (no ids in it), else the path.</summary>
-    private static string ActionOf(HttpContext context) =>
-        (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
+    /// <summary>Query flags that change what a call does (a release that destroys unsaved state), kept in the action.</summary>
+    private static readonly string[] MeaningfulFlags = ["force", "purge", "evict"];
+
+    /// <summary>The route template when one matched (no ids in it), else the path; with the flags that change its meaning.</summary>
+    private static string ActionOf(HttpContext context)
+    {
+        var action = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern
             ? "/" + pattern.TrimStart('/')
             : context.Request.Path.Value ?? "/";
+        var flags = MeaningfulFlags.Where(f => context.Request.Query.TryGetValue(f, out var v) && v.ToString() is "true" or "1").ToList();
+        return flags.Count == 0 ? action : $"{action}?{string.Join('&', flags.Select(f => f + "=true"))}";
+    }
 
     /// <summary>"tenant:alice", "tenant:alice/secret:api-key", "workload:web", "host:local", "key:3f2a…".</summary>
     private static string? ResourceOf(HttpContext context)

@@ -55,7 +55,8 @@ public static class TenantEndpoints
         .WithSummary("Claim a container of a workload for the tenant (idempotent)")
         .RequireAuthorization(BerthPolicies.TenantWrite);
 
-        group.MapPost("/release", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
+        group.MapPost("/release", async (string tenantId, bool? force, HttpRequest request, IClusterClient cluster, GrainCallRetry retry,
+            Microsoft.AspNetCore.Authorization.IAuthorizationService authorization) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
             var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ReleaseRequest>(request, optional: true);
@@ -63,6 +64,15 @@ public static class TenantEndpoints
             if (body?.Workload is { } workload && WorkloadEndpoints.InvalidId(workload) is not null)
             {
                 return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
+            }
+            if (force == true)
+            {
+                // Destroys state that could not be saved: an admin's decision alone (and audited like every release).
+                if (!(await authorization.AuthorizeAsync(request.HttpContext.User, resource: null, BerthPolicies.Admin)).Succeeded)
+                {
+                    return ProblemResults.Problem(StatusCodes.Status403Forbidden, "force=true destroys the container without saving its state; only an admin may", "force");
+                }
+                return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).ForceRelease(body?.Workload)));
             }
             // A retry that arrives after the release finished (and the tenant claimed again) must not release the new claim.
             var (operationId, keyProblem) = OperationId(request);

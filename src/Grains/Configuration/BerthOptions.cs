@@ -51,6 +51,12 @@ public sealed class BerthOptions
     /// <summary>An unhealthy host is tried again after this long; one successful create heals it.</summary>
     public TimeSpan HostUnhealthyCooldown { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long Berth retries a release whose save (or a step after it) keeps failing before it
+    /// shows the release as failed with its reason; the container is kept either way.
+    /// </summary>
+    public TimeSpan ReleaseRetryDeadline { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The Retry-After a client gets when a pool is at max_size or a host is down.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
 

@@ -33,6 +33,9 @@ public sealed class TenantClaimRecord
     /// <summary>What the latest claim restored, and why it is not the newest state when that is known.</summary>
     [Id(14)] public RestoredSnapshot? RestoredFrom { get; set; }
 
+    /// <summary>When the release in progress began (its retries stop at the release retry deadline); null otherwise.</summary>
+    [Id(15)] public DateTimeOffset? ReleaseStartedAt { get; set; }
+
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {
         State = state;

@@ -22,12 +22,14 @@ public sealed class TenantGrain(
     SecretProtector protector,
     IOptions<BerthOptions> options,
     ILogger<TenantGrain> logger,
-    TimeProvider clock) : Grain, ITenantGrain
+    TimeProvider clock) : Grain, ITenantGrain, IRemindable
 {
     private const int MaxSecretBytes = 64 * 1024;
     private const int MaxSecrets = 100;
-    private int _saveAttempts;
-    private IGrainTimer? _saveRetry;
+    private const string ReleaseRetryReminder = "release-retry";
+    /// <summary>Failed attempts of the release in progress, per workload (each retries on its own).</summary>
+    private readonly Dictionary<string, int> _releaseAttempts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IGrainTimer> _releaseRetries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IGrainTimer> _periodic = new(StringComparer.Ordinal);
 
     private string TenantId => this.GetPrimaryKeyString();
@@ -57,12 +59,19 @@ public sealed class TenantGrain(
         {
             throw new BerthException(kind, existing.Error ?? "the claim failed", retryAfterSeconds: kind == BerthErrorKind.Unavailable ? options.Value.RetryAfterSeconds : null);
         }
+        if (existing is { State: TenantClaimState.Failed, Container: not null, SavedForRelease: false, ReleaseStartedAt: not null })
+        {
+            // Its container still holds state that could not be saved: handing it back stopped, or
+            // restoring an older snapshot over it, would both lose that state.
+            throw BerthException.Conflict($"tenant '{TenantId}''s release of '{workload}' failed ({existing.Error}); release it again once the sink works, or an admin forces the release");
+        }
         if (existing?.State is TenantClaimState.Saving)
         {
             // Handing the container back now would race the save of its state.
             throw BerthException.Conflict($"tenant '{TenantId}' is still releasing '{workload}' (saving its state: {existing.Error ?? "in progress"}); claim again once it is released");
         }
-        var held = state.State.Claims.Values.Count(c => c.Workload != workload && c.State is not (TenantClaimState.Released or TenantClaimState.Failed));
+        var held = state.State.Claims.Values.Count(c => c.Workload != workload
+            && (c.State is not (TenantClaimState.Released or TenantClaimState.Failed) || c.Container is not null));
         if (held >= options.Value.Quotas.MaxClaimsPerTenant)
         {
             throw BerthException.Quota($"tenant '{TenantId}' already holds {held} containers, its quota (Berth:Quotas:MaxClaimsPerTenant); release one first");
@@ -304,12 +313,26 @@ public sealed class TenantGrain(
     {
         if (operationId is not null && state.State.Claims.Values.FirstOrDefault(c => c.ReleaseOperations.Contains(operationId)) is { } done)
         {
-            return View(done);
+            // A retry of this very release: the answer it got, not a second release, and not a 200
+            // while its state is still unsaved.
+            return done.State switch
+            {
+                TenantClaimState.Saving or TenantClaimState.Releasing when done.Error is not null =>
+                    throw BerthException.Unavailable($"the release of '{done.Workload}' is not done: {done.Error}", RetryAfter(done.Workload)),
+                TenantClaimState.Failed when done.Container is not null =>
+                    throw BerthException.Conflict($"the release of '{done.Workload}' failed: {done.Error}"),
+                _ => View(done),
+            };
         }
         var record = FindForRelease(workload);
         if (record.State == TenantClaimState.Released)
         {
             return View(record);
+        }
+        if (record.State is not (TenantClaimState.Saving or TenantClaimState.Releasing))
+        {
+            record.ReleaseStartedAt = Now;
+            _releaseAttempts.Remove(record.Workload);
         }
         if (operationId is not null)
         {
@@ -325,29 +348,49 @@ public sealed class TenantGrain(
     /// <summary>
     /// Runs the release and records how it ended. A state that cannot be saved keeps its container
     /// (never destroyed unsaved): too large or unsafe, the claim stays usable with the error shown;
-    /// otherwise the container is stopped and the save retried with backoff.
+    /// otherwise the container is stopped and the save retried with backoff, per workload, by a
+    /// timer and (across deactivations) a reminder. A step after the save that fails is retried
+    /// the same way. Past <see cref="BerthOptions.ReleaseRetryDeadline"/> the release is Failed
+    /// with its reason, the container kept; a new release, or an admin's forced one, ends it.
     /// </summary>
     private async Task TryFinishReleaseAsync(TenantClaimRecord record)
     {
         try
         {
             await FinishReleaseAsync(record);
-            _saveAttempts = 0;
+            _releaseAttempts.Remove(record.Workload);
             await PersistAsync();
+            await ForgetRetryReminderIfDoneAsync();
         }
         catch (BerthException ex) when (record.State == TenantClaimState.Saving && ex.Kind == BerthErrorKind.Unprocessable)
         {
             record.MoveTo(TenantClaimState.Claimed, Now, $"release refused, the container is kept: {ex.Message}");
+            record.ReleaseStartedAt = null;
             await PersistAsync();
             throw;
         }
-        catch (Exception ex) when (record.State == TenantClaimState.Saving)
+        catch (Exception ex)
         {
-            _saveAttempts++;
-            var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(_saveAttempts, 6))));
-            record.MoveTo(TenantClaimState.Saving, Now, $"saving the state failed (attempt {_saveAttempts}): {ex.Message}; the container is kept stopped and Berth retries in {delay.TotalSeconds:0}s");
+            var saving = record.State == TenantClaimState.Saving;
+            var attempts = _releaseAttempts[record.Workload] = _releaseAttempts.GetValueOrDefault(record.Workload) + 1;
+            var startedAt = record.ReleaseStartedAt ?? Now;
+            var what = saving ? "saving the state" : "finishing the release (the state is saved)";
+            if (Now - startedAt > options.Value.ReleaseRetryDeadline)
+            {
+                record.MoveTo(TenantClaimState.Failed, Now,
+                    $"{what} failed for {(Now - startedAt).TotalMinutes:0} min, {attempts} attempts, last: {ex.Message}; the container is kept"
+                    + (saving ? " stopped; release again once the sink works, or an admin can POST release?force=true to destroy it unsaved" : "; release again"));
+                _releaseAttempts.Remove(record.Workload);
+                await PersistAsync();
+                await ForgetRetryReminderIfDoneAsync();
+                logger.LogError("Tenant {Tenant}'s release of {Workload} failed for good: {Error}", TenantId, record.Workload, record.Error);
+                throw BerthException.Conflict($"the release of '{record.Workload}' failed: {record.Error}");
+            }
+            var delay = RetryDelay(attempts);
+            record.MoveTo(saving ? TenantClaimState.Saving : TenantClaimState.Releasing, Now,
+                $"{what} failed (attempt {attempts}): {ex.Message}; {(saving ? "the container is kept stopped and " : "")}Berth retries in {delay.TotalSeconds:0}s");
             await PersistAsync();
-            if (record.Container is { } container)
+            if (saving && record.Container is { } container)
             {
                 try
                 {
@@ -358,38 +401,92 @@ public sealed class TenantGrain(
                     logger.LogWarning(stopFailure, "Could not stop container {ContainerId} after a failed save", container.ContainerId);
                 }
             }
-            logger.LogWarning("Saving the state of tenant {Tenant} for {Workload} failed (attempt {Attempt}); retrying in {Delay}: {Error}",
-                TenantId, record.Workload, _saveAttempts, delay, ex.Message);
-            ScheduleSaveRetry(record.Workload, delay);
-            throw BerthException.Unavailable($"the state of tenant '{TenantId}' could not be saved yet ({ex.Message}); the container is kept and Berth retries", (int)delay.TotalSeconds);
-        }
-        catch (Exception ex)
-        {
-            record.MoveTo(TenantClaimState.Failed, Now, $"release failed: {ex.Message}; retry the release");
-            await PersistAsync();
-            throw;
+            logger.LogWarning("Tenant {Tenant}'s release of {Workload}: {What} failed (attempt {Attempt}); retrying in {Delay}: {Error}",
+                TenantId, record.Workload, what, attempts, delay, ex.Message);
+            ScheduleReleaseRetry(record.Workload, delay);
+            await this.RegisterOrUpdateReminder(ReleaseRetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            throw BerthException.Unavailable($"the release of '{record.Workload}' by tenant '{TenantId}' is not done yet ({ex.Message}); the container is kept and Berth retries", (int)delay.TotalSeconds);
         }
     }
 
-    private void ScheduleSaveRetry(string workload, TimeSpan delay)
+    private static TimeSpan RetryDelay(int attempts) => TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(attempts, 6))));
+
+    private int RetryAfter(string workload) => (int)RetryDelay(Math.Max(1, _releaseAttempts.GetValueOrDefault(workload))).TotalSeconds;
+
+    private void ScheduleReleaseRetry(string workload, TimeSpan delay)
     {
-        _saveRetry?.Dispose();
-        _saveRetry = this.RegisterGrainTimer(async () =>
+        if (_releaseRetries.Remove(workload, out var previous)) previous.Dispose();
+        _releaseRetries[workload] = this.RegisterGrainTimer(async () =>
         {
-            _saveRetry?.Dispose();
-            _saveRetry = null;
-            if (state.State.Claims.TryGetValue(workload, out var record) && record.State == TenantClaimState.Saving)
-            {
-                try
-                {
-                    await TryFinishReleaseAsync(record);
-                }
-                catch (Exception)
-                {
-                    // Recorded and rescheduled by TryFinishReleaseAsync.
-                }
-            }
+            if (_releaseRetries.Remove(workload, out var timer)) timer.Dispose();
+            await RetryReleaseAsync(workload);
         }, new GrainTimerCreationOptions { DueTime = delay, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+    }
+
+    private async Task RetryReleaseAsync(string workload)
+    {
+        if (state.State.Claims.TryGetValue(workload, out var record) && record.State is TenantClaimState.Saving or TenantClaimState.Releasing)
+        {
+            try
+            {
+                await TryFinishReleaseAsync(record);
+            }
+            catch (Exception)
+            {
+                // Recorded and rescheduled by TryFinishReleaseAsync.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reminder outlives the activation (and, with PostgreSQL, the silo): activating the grain
+    /// resumes unfinished releases (OnActivateAsync), and each tick retries those whose timer is gone.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReleaseRetryReminder) return;
+        foreach (var workload in state.State.Claims.Values
+            .Where(c => c.State is TenantClaimState.Saving or TenantClaimState.Releasing && !_releaseRetries.ContainsKey(c.Workload))
+            .Select(c => c.Workload).ToList())
+        {
+            await RetryReleaseAsync(workload);
+        }
+        await ForgetRetryReminderIfDoneAsync();
+    }
+
+    private async Task ForgetRetryReminderIfDoneAsync()
+    {
+        if (state.State.Claims.Values.Any(c => c.State is TenantClaimState.Saving or TenantClaimState.Releasing))
+        {
+            return;
+        }
+        if (await this.GetReminder(ReleaseRetryReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>
+    /// An admin's way out of a release whose state cannot be saved: the container is destroyed
+    /// without a new snapshot (the last one stays restorable). Audited by the gateway.
+    /// </summary>
+    public async Task<TenantClaimView> ForceRelease(string? workload)
+    {
+        var record = FindForRelease(workload);
+        if (record.State == TenantClaimState.Released)
+        {
+            return View(record);
+        }
+        logger.LogWarning("Tenant {Tenant}'s {Workload} is released by force, without saving its state (was {State}: {Error})", TenantId, record.Workload, record.State, record.Error);
+        if (_releaseRetries.Remove(record.Workload, out var timer)) timer.Dispose();
+        record.SavedForRelease = true;
+        record.ReleaseStartedAt ??= Now;
+        record.MoveTo(TenantClaimState.Releasing, Now, "released by force without saving its state; the last snapshot stays the one restored");
+        await PersistAsync();
+        await TryFinishReleaseAsync(record);
+        record.Error = "released by force without saving its state; the last snapshot stays the one restored";
+        await PersistAsync();
+        return View(record);
     }
 
     /// <summary>Saves the state, removes the container, then tells the pool; safe to repeat after a crash at any point.</summary>
@@ -409,6 +506,7 @@ public sealed class TenantGrain(
         }
         logger.LogInformation("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
         ForgetContainer(record);
+        record.ReleaseStartedAt = null;
         record.MoveTo(TenantClaimState.Released, Now);
     }
 
@@ -581,6 +679,7 @@ public sealed class TenantGrain(
         }
         var lostSince = record.StateSince;
         logger.LogWarning("Tenant {Tenant}'s lost claim on {Workload} (since {Since}) passed its lost timeout; releasing it", TenantId, workload, lostSince);
+        record.ReleaseStartedAt ??= Now;
         record.MoveTo(TenantClaimState.Releasing, Now, record.Error);
         await PersistAsync();
         try
@@ -627,6 +726,7 @@ public sealed class TenantGrain(
                 }
                 else
                 {
+                    record.ReleaseStartedAt ??= Now;
                     record.MoveTo(TenantClaimState.Releasing, Now, record.Error);
                     try
                     {

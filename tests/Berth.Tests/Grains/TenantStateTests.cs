@@ -253,6 +253,79 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         Assert.Contains("lacks what was written after it", third.RestoredFrom.Note);
     }
 
+    [Fact]
+    public async Task Two_workloads_released_while_the_sink_is_down_are_both_saved_once_it_is_back()
+    {
+        var a = await RegisterAsync("two-a");
+        var b = await RegisterAsync("two-b");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{a}");
+        var claimA = await tenant.Claim(a, null);
+        var claimB = await tenant.Claim(b, null);
+        Container(claimA.ContainerId!).Files["/data/a.txt"] = Encoding.UTF8.GetBytes("state of a");
+        Container(claimB.ContainerId!).Files["/data/b.txt"] = Encoding.UTF8.GetBytes("state of b");
+
+        Runtime.FailArchiveReads = "simulated sink outage";
+        try
+        {
+            await Assert.ThrowsAsync<BerthException>(() => tenant.Release(a, "release-a"));
+            await Assert.ThrowsAsync<BerthException>(() => tenant.Release(b, "release-b"));
+            Assert.All((await tenant.GetStatus()).Claims, c => Assert.Equal(TenantClaimState.Saving, c.State));
+            // A retry of the same release gets its failure again, not a 200 while the state is unsaved.
+            var replay = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(a, "release-a"));
+            Assert.Equal(BerthErrorKind.Unavailable, replay.Kind);
+            Assert.Contains("simulated sink outage", replay.Message);
+        }
+        finally
+        {
+            Runtime.FailArchiveReads = null;
+        }
+
+        await Eventually.Until(() => tenant.GetStatus(), s => s.Claims.All(c => c.State == TenantClaimState.Released), "both retried saves to complete their releases");
+        Assert.Equal("state of a", Encoding.UTF8.GetString(Container((await tenant.Claim(a, null)).ContainerId!).Files["/data/a.txt"]));
+        Assert.Equal("state of b", Encoding.UTF8.GetString(Container((await tenant.Claim(b, null)).ContainerId!).Files["/data/b.txt"]));
+        await tenant.Release(a, null);
+        await tenant.Release(b, null);
+    }
+
+    [Fact]
+    public async Task A_save_failing_past_the_deadline_is_failed_with_its_reason_counts_toward_the_quota_and_an_admin_can_force_it()
+    {
+        var stuck = await RegisterAsync("stuck");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{stuck}");
+        var claim = await tenant.Claim(stuck, null);
+        Container(claim.ContainerId!).Files["/data/unsaved.txt"] = Encoding.UTF8.GetBytes("cannot be saved");
+
+        Runtime.FailArchiveReads = "simulated sink outage";
+        TenantStatus failed;
+        try
+        {
+            await Assert.ThrowsAsync<BerthException>(() => tenant.Release(stuck, null));
+            failed = await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Failed, "the release to fail past its deadline");
+        }
+        finally
+        {
+            Runtime.FailArchiveReads = null;
+        }
+        Assert.Contains("simulated sink outage", failed.Claims[0].Error);
+        Assert.Contains("force=true", failed.Claims[0].Error);
+        Assert.Contains(Runtime.Containers, c => c.Id == claim.ContainerId);
+        Assert.Equal(BerthErrorKind.Conflict, (await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(stuck, null))).Kind);
+
+        // The kept container still counts toward the tenant's quota (3 in the fixture).
+        var others = new[] { await RegisterAsync("quota-1"), await RegisterAsync("quota-2"), await RegisterAsync("quota-3") };
+        await tenant.Claim(others[0], null);
+        await tenant.Claim(others[1], null);
+        Assert.Equal(BerthErrorKind.QuotaExceeded, (await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(others[2], null))).Kind);
+
+        var forced = await tenant.ForceRelease(stuck);
+        Assert.Equal(TenantClaimState.Released, forced.State);
+        Assert.Contains("without saving", forced.Error);
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == claim.ContainerId);
+        var fresh = await tenant.Claim(stuck, null);
+        Assert.Null(fresh.RestoredFrom);
+        foreach (var workload in others.Take(2).Append(stuck)) await tenant.Release(workload, null);
+    }
+
     private string[] SnapshotFiles(string workload)
     {
         var directory = Path.Combine(fixture.SnapshotRoot, $"t-{workload}", workload);

@@ -53,7 +53,24 @@ public sealed class AuditTrailTests
             "the sync and the claims to be audited");
         Assert.Equal(400, entries.Single(e => e.Action == "POST /tenants/{tenantId}/sync").Result);
         Assert.Contains(entries, e => e.Action == "POST /tenants/{tenantId}/claim" && e.Result == 404);
-        await berth.Api.ReleaseOkAsync(tenant, a);
+
+        // Releasing without saving is an admin's decision alone, and the trail says it was forced.
+        using (var operatorClient = berth.NewClient(await berth.Api.CreateKeyAsync("operator")))
+        using (var refused = await operatorClient.PostAsync($"/tenants/{tenant}/release?force=true", JsonContent.Create(new { workload = a })))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("force", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("field").GetString());
+        }
+        using (var forced = await berth.Http.PostAsync($"/tenants/{tenant}/release?force=true", JsonContent.Create(new { workload = a })))
+        {
+            var body = await forced.Content.ReadAsStringAsync();
+            Assert.True(forced.IsSuccessStatusCode, body);
+            Assert.Contains("without saving", body);
+        }
+        await Eventually.Until(() => AuditAsync(berth.Http, $"resource=tenant:{tenant}"),
+            e => e.Any(x => x.Action == "POST /tenants/{tenantId}/release?force=true" && x.Result == 200)
+                && e.Any(x => x.Action == "POST /tenants/{tenantId}/release?force=true" && x.Result == 403),
+            "the forced release and the refused one to be audited");
         await berth.Api.ReleaseOkAsync(tenant, b);
     }
 

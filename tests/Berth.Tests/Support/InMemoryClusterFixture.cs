@@ -48,6 +48,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 PoolTickInterval = TimeSpan.FromMilliseconds(200),
                 OrphanGracePeriod = TimeSpan.FromSeconds(1),
                 MemberCreateDeadline = TimeSpan.FromSeconds(30),
+                ReleaseRetryDeadline = TimeSpan.FromSeconds(8),
                 ClaimAuditInterval = TimeSpan.FromSeconds(1),
                 SecretsKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 Snapshots = new SnapshotOptions

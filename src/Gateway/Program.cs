@@ -87,6 +87,7 @@ app.MapGet("/readyz", async (IClusterClient cluster) =>
 app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapTenantEndpoints();
+app.MapBoilerhouseEndpoints();
 app.MapApiKeyEndpoints();
 app.MapAuditEndpoints();
 app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(BerthPolicies.Operate);

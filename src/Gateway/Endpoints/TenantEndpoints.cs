@@ -10,9 +10,16 @@ namespace Berth.Gateway.Endpoints;
 /// <summary><c>/tenants/{tenantId}</c>: claim, release and status.</summary>
 public static class TenantEndpoints
 {
-    public sealed record ClaimRequest(string? Workload);
+    /// <summary><c>poolId</c> is Boilerhouse's name for the workload; either may be given.</summary>
+    public sealed record ClaimRequest(string? Workload, string? PoolId = null)
+    {
+        public string? Effective => Workload ?? PoolId;
+    }
 
-    public sealed record ReleaseRequest(string? Workload);
+    public sealed record ReleaseRequest(string? Workload, string? PoolId = null)
+    {
+        public string? Effective => Workload ?? PoolId;
+    }
 
     public sealed record SyncRequest(string? Workload);
 
@@ -32,6 +39,46 @@ public static class TenantEndpoints
             : (key, null);
     }
 
+    /// <summary>The workload a claim body names (<c>workload</c>, or Boilerhouse's <c>poolId</c>), validated.</summary>
+    internal static async Task<(string? Workload, IResult? Problem)> ClaimedWorkloadAsync(HttpRequest request)
+    {
+        var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ClaimRequest>(request, optional: false);
+        if (bodyProblem is not null) return (null, bodyProblem);
+        if (body!.Workload is not null && body.PoolId is not null && body.Workload != body.PoolId)
+        {
+            return (null, ProblemResults.BadRequest("poolId", "workload and poolId name the same thing; give one, or the same value"));
+        }
+        if (string.IsNullOrEmpty(body.Effective)) return (null, ProblemResults.BadRequest("workload", "workload (or poolId) is required"));
+        if (WorkloadEndpoints.InvalidId(body.Effective) is not null)
+        {
+            return (null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
+        }
+        return (body.Effective, null);
+    }
+
+    /// <summary>A release, or with <paramref name="force"/> an admin's release without saving.</summary>
+    internal static async Task<(TenantClaimView? View, IResult? Problem)> ReleaseAsync(string tenantId, string? workload, bool force, HttpRequest request,
+        IClusterClient cluster, GrainCallRetry retry, Microsoft.AspNetCore.Authorization.IAuthorizationService authorization)
+    {
+        if (workload is not null && WorkloadEndpoints.InvalidId(workload) is not null)
+        {
+            return (null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
+        }
+        if (force)
+        {
+            // Destroys state that could not be saved: an admin's decision alone (and audited like every release).
+            if (!(await authorization.AuthorizeAsync(request.HttpContext.User, resource: null, BerthPolicies.Admin)).Succeeded)
+            {
+                return (null, ProblemResults.Problem(StatusCodes.Status403Forbidden, "force=true destroys the container without saving its state; only an admin may", "force"));
+            }
+            return (await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).ForceRelease(workload)), null);
+        }
+        // A retry that arrives after the release finished (and the tenant claimed again) must not release the new claim.
+        var (operationId, keyProblem) = OperationId(request);
+        if (keyProblem is not null) return (null, keyProblem);
+        return (await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(workload, operationId)), null);
+    }
+
     public static RouteGroupBuilder MapTenantEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/tenants/{tenantId}").WithTags("Tenants");
@@ -39,17 +86,12 @@ public static class TenantEndpoints
         group.MapPost("/claim", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
-            var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ClaimRequest>(request, optional: false);
-            if (bodyProblem is not null) return bodyProblem;
-            if (string.IsNullOrEmpty(body!.Workload)) return ProblemResults.BadRequest("workload", "workload is required");
-            if (WorkloadEndpoints.InvalidId(body.Workload) is not null)
-            {
-                return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
-            }
+            var (workload, workloadProblem) = await ClaimedWorkloadAsync(request);
+            if (workloadProblem is not null) return workloadProblem;
             // A retry of a claim that failed meanwhile gets that claim's error instead of a new attempt.
             var (operationId, keyProblem) = OperationId(request);
             if (keyProblem is not null) return keyProblem;
-            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(body.Workload, operationId)));
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(workload!, operationId)));
         })
         .Produces<TenantClaimView>()
         .WithSummary("Claim a container of a workload for the tenant (idempotent)")
@@ -61,23 +103,8 @@ public static class TenantEndpoints
             if (InvalidTenant(tenantId) is { } problem) return problem;
             var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ReleaseRequest>(request, optional: true);
             if (bodyProblem is not null) return bodyProblem;
-            if (body?.Workload is { } workload && WorkloadEndpoints.InvalidId(workload) is not null)
-            {
-                return ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}");
-            }
-            if (force == true)
-            {
-                // Destroys state that could not be saved: an admin's decision alone (and audited like every release).
-                if (!(await authorization.AuthorizeAsync(request.HttpContext.User, resource: null, BerthPolicies.Admin)).Succeeded)
-                {
-                    return ProblemResults.Problem(StatusCodes.Status403Forbidden, "force=true destroys the container without saving its state; only an admin may", "force");
-                }
-                return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).ForceRelease(body?.Workload)));
-            }
-            // A retry that arrives after the release finished (and the tenant claimed again) must not release the new claim.
-            var (operationId, keyProblem) = OperationId(request);
-            if (keyProblem is not null) return keyProblem;
-            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Release(body?.Workload, operationId)));
+            var (view, releaseProblem) = await ReleaseAsync(tenantId, body?.Effective, force == true, request, cluster, retry, authorization);
+            return releaseProblem ?? Results.Ok(view);
         })
         .Produces<TenantClaimView>()
         .WithSummary("Release the tenant's container (destroyed, never handed to another tenant)")
@@ -140,6 +167,6 @@ public static class TenantEndpoints
         return group;
     }
 
-    private static IResult? InvalidTenant(string tenantId) =>
+    internal static IResult? InvalidTenant(string tenantId) =>
         ResourceIds.IsValidTenantId(tenantId) ? null : ProblemResults.BadRequest("tenantId", $"tenant id must match {ResourceIds.TenantIdPattern}");
 }

@@ -1,7 +1,7 @@
 namespace Berth.Contracts;
 
 /// <summary>An API key as listed: never its secret or its hash.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.ApiKeyView"), Immutable]
 public sealed record ApiKeyView
 {
     [Id(0)] public required string Id { get; init; }

@@ -1,7 +1,7 @@
 namespace Berth.Contracts;
 
 /// <summary>Where a container's declared port is published on its host.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.ContainerEndpoint"), Immutable]
 public sealed record ContainerEndpoint(
     [property: Id(0)] int ContainerPort,
     [property: Id(1)] string Protocol,

@@ -4,7 +4,7 @@ namespace Berth.Contracts;
 /// A host's periodic report to one pool: whether the engine answered, and the pool's containers
 /// on it as listed at <see cref="ListedAt"/>.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.HostReport"), Immutable]
 public sealed record HostReport(
     [property: Id(0)] string HostId,
     [property: Id(1)] DateTimeOffset ListedAt,

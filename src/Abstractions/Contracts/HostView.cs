@@ -1,6 +1,6 @@
 namespace Berth.Contracts;
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.HostView"), Immutable]
 public sealed record HostView(
     [property: Id(0)] string HostId,
     [property: Id(1)] bool Healthy,

@@ -1,7 +1,7 @@
 namespace Berth.Contracts;
 
 /// <summary>What Docker reports about one Berth-labelled container during a host sweep.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.ObservedContainer"), Immutable]
 public sealed record ObservedContainer(
     [property: Id(0)] string ContainerId,
     [property: Id(1)] string MemberId,

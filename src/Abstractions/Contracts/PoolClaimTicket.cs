@@ -7,7 +7,7 @@ namespace Berth.Contracts;
 /// or a member id reserved for the tenant that the tenant must now have created (cold).
 /// Either way the choice is recorded in pool state before this is returned.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.PoolClaimTicket"), Immutable]
 public sealed record PoolClaimTicket(
     [property: Id(0)] string MemberId,
     [property: Id(1)] string HostId,

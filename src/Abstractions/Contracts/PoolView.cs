@@ -1,6 +1,6 @@
 namespace Berth.Contracts;
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.PoolMemberView"), Immutable]
 public sealed record PoolMemberView(
     [property: Id(0)] string MemberId,
     [property: Id(1)] string? ContainerId,
@@ -12,7 +12,7 @@ public sealed record PoolMemberView(
     [property: Id(7)] double AgeSeconds);
 
 /// <summary>A workload pool's counts and members.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Contracts.PoolView"), Immutable]
 public sealed record PoolView(
     [property: Id(0)] string Workload,
     [property: Id(1)] string SpecVersion,

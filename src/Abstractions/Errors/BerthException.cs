@@ -4,7 +4,7 @@ namespace Berth.Errors;
 /// The one error type grains throw on purpose. It crosses the grain boundary intact, and the
 /// gateway turns it into an RFC 9457 problem response with the status of <see cref="Kind"/>.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("Berth.Errors.BerthException")]
 public sealed class BerthException : Exception
 {
     public BerthException(BerthErrorKind kind, string message, string? field = null, int? retryAfterSeconds = null)

@@ -4,10 +4,12 @@ using Berth.Contracts;
 namespace Berth.Grains;
 
 /// <summary>One Docker engine (key: host id). The only place that talks to Docker.</summary>
+[Alias("Berth.Grains.IAgentHostGrain")]
 public interface IAgentHostGrain : IGrainWithStringKey
 {
     /// <summary>Creates a pool member in the background and reports to the workload's pool grain.</summary>
     [OneWay]
+    [Alias("CreateMember")]
     Task CreateMember(MemberCreateRequest request);
 
     /// <summary>
@@ -15,21 +17,27 @@ public interface IAgentHostGrain : IGrainWithStringKey
     /// healthcheck may take up to the member creation deadline, so the call may last that long.
     /// </summary>
     [ResponseTimeout("00:02:30")]
+    [Alias("CreateMemberNow")]
     Task<RunningContainer> CreateMemberNow(MemberCreateRequest request);
 
     /// <summary>Removes a member's container in the background and reports to the pool grain.</summary>
     [OneWay]
+    [Alias("DestroyMember")]
     Task DestroyMember(string workload, string memberId, string? containerId);
 
     /// <summary>Removes a container (with its anonymous volumes) and returns when it is gone.</summary>
+    [Alias("DestroyContainer")]
     Task DestroyContainer(string containerId);
 
+    [Alias("HasImage")]
     Task<bool> HasImage(string image);
 
     /// <summary>Extracts a small tar (e.g. the tenant's secret files) into a directory of the container.</summary>
+    [Alias("WriteFiles")]
     Task WriteFiles(string containerId, string path, byte[] tar);
 
     /// <summary>Stops a container and keeps it (and its state volume) for a later retry.</summary>
+    [Alias("StopContainer")]
     Task StopContainer(string containerId);
 
     /// <summary>
@@ -40,6 +48,7 @@ public interface IAgentHostGrain : IGrainWithStringKey
     /// is an empty snapshot; <paramref name="location"/> is the workload's own s3 setting, if any.
     /// </summary>
     [ResponseTimeout("00:10:00")]
+    [Alias("SaveSnapshot")]
     Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, SinkLocation? location, long maxBytes, StoredSnapshot? addTo);
 
     /// <summary>
@@ -48,15 +57,19 @@ public interface IAgentHostGrain : IGrainWithStringKey
     /// the part is written through the volume, creating <paramref name="path"/> owned like the volume.
     /// </summary>
     [ResponseTimeout("00:10:00")]
+    [Alias("RestoreSnapshot")]
     Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes, string? volumeRoot);
 
+    [Alias("GetView")]
     Task<HostView> GetView();
 
     /// <summary>Activates the grain so that its periodic sweep runs and reports to this workload's pool.</summary>
     [OneWay]
+    [Alias("Subscribe")]
     Task Subscribe(string workload);
 
     /// <summary>A deleted and drained workload's pool no longer needs reports.</summary>
     [OneWay]
+    [Alias("Unsubscribe")]
     Task Unsubscribe(string workload);
 }

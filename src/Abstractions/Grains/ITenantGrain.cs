@@ -3,6 +3,7 @@ using Berth.Contracts;
 namespace Berth.Grains;
 
 /// <summary>One tenant (key: tenant id): the claim and release lifecycle of its containers, one per workload.</summary>
+[Alias("Berth.Grains.ITenantGrain")]
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -14,6 +15,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// A retry carrying the <paramref name="operationId"/> of a claim that failed meanwhile gets
     /// that claim's error, not a second attempt: a caller whose first call timed out learns why.
     /// </remarks>
+    [Alias("Claim")]
     Task<TenantClaimView> Claim(string workload, string? operationId);
 
     /// <summary>
@@ -21,25 +23,32 @@ public interface ITenantGrain : IGrainWithStringKey
     /// A call repeating a recent <paramref name="operationId"/> (a retry that outlived its first
     /// attempt) changes nothing, so it can never release a claim made after that release.
     /// </summary>
+    [Alias("Release")]
     Task<TenantClaimView> Release(string? workload, string? operationId);
 
+    [Alias("GetStatus")]
     Task<TenantStatus> GetStatus();
 
     /// <summary>Stores a secret, encrypted; it reaches the tenant's containers at their next claim.</summary>
+    [Alias("PutSecret")]
     Task PutSecret(string name, byte[] value);
 
     /// <summary>False when there was no such secret.</summary>
+    [Alias("DeleteSecret")]
     Task<bool> DeleteSecret(string name);
 
     /// <summary>The names of the tenant's secrets (never their values).</summary>
+    [Alias("ListSecrets")]
     Task<string[]> ListSecrets();
 
     /// <summary>Destroys the container without saving its state (an admin's way out of a save that keeps failing).</summary>
     [ResponseTimeout("00:10:00")]
+    [Alias("ForceRelease")]
     Task<TenantClaimView> ForceRelease(string? workload);
 
     /// <summary>Snapshots the claimed container's state now (sync.policy.manual).</summary>
     [ResponseTimeout("00:10:00")]
+    [Alias("Sync")]
     Task<TenantClaimView> Sync(string? workload);
 
     /// <summary>
@@ -47,6 +56,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// or a claim that never completed passed its deadline (the claim turns Failed).
     /// </summary>
     [OneWay]
+    [Alias("OnMemberLost")]
     Task OnMemberLost(string workload, string memberId, string reason);
 
     /// <summary>
@@ -54,9 +64,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// (saving what the stopped container still holds), so its container and slot are not kept forever.
     /// </summary>
     [OneWay]
+    [Alias("ReleaseLost")]
     Task ReleaseLost(string workload, string memberId);
 
     /// <summary>The pool's periodic audit: a member it holds for this tenant that the tenant does not know is given up.</summary>
     [OneWay]
+    [Alias("VerifyClaim")]
     Task VerifyClaim(string workload, string memberId);
 }

@@ -7,40 +7,53 @@ namespace Berth.Grains;
 /// The warm pool of one workload (key: workload id). It only keeps books: every Docker call is made
 /// by a host grain or by the claiming tenant, so a claim never waits behind Docker here.
 /// </summary>
+[Alias("Berth.Grains.IWorkloadPoolGrain")]
 public interface IWorkloadPoolGrain : IGrainWithStringKey
 {
+    [Alias("Configure")]
     Task Configure(WorkloadSpec spec, string version);
 
     /// <summary>Reserves a member for the tenant, durably, before answering (same answer on retry).</summary>
+    [Alias("Claim")]
     Task<PoolClaimTicket> Claim(string tenantId);
 
     /// <summary>The tenant created its cold member; records the container and returns the claim.</summary>
+    [Alias("CompleteColdClaim")]
     Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container);
 
     /// <summary>The tenant's claim failed or was interrupted: its member (being created, or never confirmed) is destroyed.</summary>
+    [Alias("AbandonClaim")]
     Task AbandonClaim(string tenantId, string memberId, string reason);
 
     /// <summary>Recorded before the tenant removes its container: the member is never handed back.</summary>
+    [Alias("BeginRelease")]
     Task BeginRelease(string tenantId, string memberId);
 
     /// <summary>The tenant destroyed its member's container; the member leaves the pool, which refills.</summary>
+    [Alias("CompleteRelease")]
     Task CompleteRelease(string tenantId, string memberId);
 
     /// <summary>True when no tenant holds a member; then the pool drains itself and stops refilling.</summary>
+    [Alias("TryRetire")]
     Task<bool> TryRetire();
 
+    [Alias("GetView")]
     Task<PoolView> GetView();
 
     [OneWay]
+    [Alias("OnMemberCreated")]
     Task OnMemberCreated(string memberId, RunningContainer container);
 
     [OneWay]
+    [Alias("OnMemberCreateFailed")]
     Task OnMemberCreateFailed(string memberId, string error);
 
     [OneWay]
+    [Alias("OnMemberDestroyed")]
     Task OnMemberDestroyed(string memberId);
 
     /// <summary>A host's periodic report: its availability and this workload's containers on it.</summary>
     [OneWay]
+    [Alias("ObserveHost")]
     Task ObserveHost(HostReport report);
 }

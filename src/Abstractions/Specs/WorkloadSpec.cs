@@ -4,7 +4,7 @@ namespace Berth.Specs;
 /// A validated workload: what to run, how to keep a warm pool of it, and how to sync its state.
 /// Built only by <see cref="WorkloadSpecParser"/>, so every instance has passed validation.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.WorkloadSpec"), Immutable]
 public sealed record WorkloadSpec
 {
     [Id(0)] public required string Id { get; init; }
@@ -32,7 +32,7 @@ public sealed record WorkloadSpec
     [Id(17)] public string? IpcMode { get; init; }
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.PortSpec"), Immutable]
 public sealed record PortSpec
 {
     [Id(0)] public int ContainerPort { get; init; }
@@ -42,7 +42,7 @@ public sealed record PortSpec
 }
 
 /// <summary>Docker-style healthcheck; a member is handed out only once it reports healthy.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.HealthcheckSpec"), Immutable]
 public sealed record HealthcheckSpec
 {
     /// <summary>Docker form: ["CMD", ...] or ["CMD-SHELL", "..."].</summary>
@@ -54,14 +54,14 @@ public sealed record HealthcheckSpec
 }
 
 /// <summary><c>deploy.resources.limits</c>.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.ResourceLimits"), Immutable]
 public sealed record ResourceLimits
 {
     [Id(0)] public double? Cpus { get; init; }
     [Id(1)] public long? MemoryBytes { get; init; }
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.VolumesSpec"), Immutable]
 public sealed record VolumesSpec
 {
     /// <summary>Where the tenant's state lives inside the container (a per-container volume).</summary>
@@ -70,7 +70,7 @@ public sealed record VolumesSpec
     [Id(2)] public bool SecretsReadOnly { get; init; } = true;
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.PoolSpec"), Immutable]
 public sealed record PoolSpec
 {
     [Id(0)] public int MinSize { get; init; } = 1;
@@ -82,7 +82,7 @@ public sealed record PoolSpec
     [Id(4)] public int? ClaimsPerMinute { get; init; }
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.SyncSpec"), Immutable]
 public sealed record SyncSpec
 {
     /// <summary>The sink's type: filesystem, postgres or s3.</summary>
@@ -97,7 +97,7 @@ public sealed record SyncSpec
     public const long DefaultMaxBytes = 1L << 30;
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.SyncMapping"), Immutable]
 public sealed record SyncMapping
 {
     /// <summary>The path of <see cref="WholeVolume"/>: the whole state volume.</summary>
@@ -114,7 +114,7 @@ public sealed record SyncMapping
     public string ContainerPath(string stateTarget) => Path == WholeVolume ? stateTarget : $"{stateTarget}/{Path}";
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Specs.SyncPolicy"), Immutable]
 public sealed record SyncPolicy
 {
     [Id(0)] public bool OnClaim { get; init; } = true;

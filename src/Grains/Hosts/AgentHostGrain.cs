@@ -14,6 +14,8 @@ namespace Berth.Hosts;
 /// slow part, and the only shared state here is counters that are updated between awaits.
 /// </summary>
 [Reentrant]
+// The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
+[GrainType("agenthost")]
 public sealed class AgentHostGrain : Grain, IAgentHostGrain
 {
     private readonly IContainerRuntime? _runtime;

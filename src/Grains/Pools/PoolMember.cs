@@ -3,7 +3,7 @@ using Berth.Contracts;
 namespace Berth.Pools;
 
 /// <summary>One container slot of a pool, as the pool grain records it.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("Berth.Pools.PoolMember")]
 public sealed class PoolMember
 {
     [Id(0)] public required string MemberId { get; init; }

@@ -3,7 +3,7 @@ using Berth.Specs;
 namespace Berth.Pools;
 
 /// <summary>The persisted books of one workload pool.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("Berth.Pools.PoolState")]
 public sealed class PoolState
 {
     [Id(0)] public WorkloadSpec? Spec { get; set; }

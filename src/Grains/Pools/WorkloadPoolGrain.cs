@@ -14,6 +14,8 @@ namespace Berth.Pools;
 /// member to one claim. It never awaits Docker: creates and removes go to host grains as one-way
 /// calls, and hosts report back through the <c>On*</c> callbacks.
 /// </summary>
+// The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
+[GrainType("workloadpool")]
 public sealed class WorkloadPoolGrain(
     [PersistentState("pool", StorageNames.Berth)] IPersistentState<PoolState> state,
     IContainerRuntimeProvider runtimes,

@@ -9,6 +9,8 @@ namespace Berth.Security;
 /// Holds API keys by id. Only hashes are stored: a stolen copy of the state grants nothing, and
 /// a key is shown to its creator once.
 /// </summary>
+// The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
+[GrainType("apikeyregistry")]
 public sealed class ApiKeyRegistryGrain(
     [PersistentState("api-keys", StorageNames.Berth)] IPersistentState<ApiKeyRegistryState> state,
     ILogger<ApiKeyRegistryGrain> logger) : Grain, IApiKeyRegistryGrain

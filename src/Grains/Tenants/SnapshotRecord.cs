@@ -6,7 +6,7 @@ namespace Berth.Tenants;
 /// A complete, verified snapshot of a tenant's state of one workload: one part per synced
 /// directory. <see cref="Digest"/> sums the parts (its hash is over the parts' hashes).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Alias("Berth.Tenants.SnapshotRecord"), Immutable]
 public sealed record SnapshotRecord(
     [property: Id(0)] string SnapshotId,
     [property: Id(1)] string Sink,

@@ -4,7 +4,7 @@ using Berth.Errors;
 namespace Berth.Tenants;
 
 /// <summary>A tenant's claim on one workload, as the tenant grain persists it.</summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("Berth.Tenants.TenantClaimRecord")]
 public sealed class TenantClaimRecord
 {
     [Id(0)] public required string Workload { get; init; }

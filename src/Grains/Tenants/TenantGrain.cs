@@ -16,6 +16,8 @@ namespace Berth.Tenants;
 /// A step is recorded before it starts; an activation that finds a step recorded but unfinished
 /// knows its previous activation died in it, and finishes or fails it visibly.
 /// </summary>
+// The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
+[GrainType("tenant")]
 public sealed class TenantGrain(
     [PersistentState("tenant", StorageNames.Berth)] IPersistentState<TenantState> state,
     SnapshotSinks sinks,

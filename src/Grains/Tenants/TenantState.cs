@@ -1,6 +1,6 @@
 namespace Berth.Tenants;
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("Berth.Tenants.TenantState")]
 public sealed class TenantState
 {
     /// <summary>One record per workload the tenant has ever claimed.</summary>

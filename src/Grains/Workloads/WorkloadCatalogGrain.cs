@@ -13,6 +13,8 @@ namespace Berth.Workloads;
 /// every pool: that wakes pools (and through them their hosts) after a restart or a silo loss,
 /// even when no claim arrives.
 /// </summary>
+// The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
+[GrainType("workloadcatalog")]
 public sealed class WorkloadCatalogGrain(
     [PersistentState("catalog", StorageNames.Berth)] IPersistentState<CatalogState> state,
     IContainerRuntimeProvider runtimes,

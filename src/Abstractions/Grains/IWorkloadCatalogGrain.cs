@@ -8,8 +8,17 @@ namespace Berth.Grains;
 public interface IWorkloadCatalogGrain : IGrainWithIntegerKey
 {
     /// <summary>Registers or updates a workload; the second value is true when it was new.</summary>
+    /// <remarks>
+    /// An update that stops syncing a path some tenant has a snapshot of (a mapping dropped or
+    /// moved, another state target) is refused (409) unless <paramref name="force"/>; forced, the
+    /// snapshots of that path are kept, not restored, and restored again should the path return.
+    /// </remarks>
     [Alias("Upsert")]
-    Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec);
+    Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec, bool force = false);
+
+    /// <summary>A tenant's word that it now holds snapshots of these container paths of the workload.</summary>
+    [OneWay, Alias("ReportSnapshottedPaths")]
+    Task ReportSnapshottedPaths(string workload, string[] paths);
 
     [Alias("Get")]
     Task<WorkloadRecord?> Get(string id);

@@ -37,7 +37,7 @@ public static class WorkloadEndpoints
         .WithSummary("Read one workload spec")
         .RequireAuthorization(BerthPolicies.Read);
 
-        group.MapPut("/{id}", async (string id, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options, GrainCallRetry retry) =>
+        group.MapPut("/{id}", async (string id, bool? force, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
             var text = await RequestBody.ReadTextAsync(request, options.Value.MaxSpecBytes);
@@ -54,11 +54,11 @@ public static class WorkloadEndpoints
                 default:
                     return ProblemResults.Problem(415, $"send the spec as application/yaml or application/json, not '{contentType}'", "Content-Type");
             }
-            var (record, created) = await retry.Run(() => Catalog(cluster).Upsert(spec));
+            var (record, created) = await retry.Run(() => Catalog(cluster).Upsert(spec, force == true));
             var body = WorkloadResponse.From(record);
             return created ? Results.Created($"/workloads/{id}", body) : Results.Ok(body);
         })
-        .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON)")
+        .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON); ?force=true stops syncing a path tenants have snapshots of")
         .RequireAuthorization(BerthPolicies.Operate);
 
         group.MapDelete("/{id}", async (string id, IClusterClient cluster, GrainCallRetry retry) =>

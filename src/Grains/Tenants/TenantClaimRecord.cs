@@ -36,6 +36,9 @@ public sealed class TenantClaimRecord
     /// <summary>When the release in progress began (its retries stop at the release retry deadline); null otherwise.</summary>
     [Id(15)] public DateTimeOffset? ReleaseStartedAt { get; set; }
 
+    /// <summary>Set once this claim told the catalog which paths it has snapshots of (once per claim is enough).</summary>
+    [Id(16)] public bool PathsReported { get; set; }
+
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {
         State = state;

@@ -96,6 +96,7 @@ public sealed class TenantGrain(
         record.ClaimOperation = operationId;
         record.ClaimFailure = null;
         record.RestoredFrom = null;
+        record.PathsReported = false;
         if (ticket.Container is { } warm)
         {
             await PrepareContainerAsync(record, warm, restoreNote);
@@ -579,10 +580,18 @@ public sealed class TenantGrain(
             await DeletePartsAsync(record.Workload, written);
             throw;
         }
+        // Parts of paths the spec no longer syncs (an update forced past the catalog's check) are
+        // kept: not restored, but there again should the path come back.
+        parts.AddRange(previous.Where(p => sync.AllPaths.All(x => x.Path != p.Path)));
         var history = state.State.Snapshots.TryGetValue(record.Workload, out var list) ? list : state.State.Snapshots[record.Workload] = [];
         history.Add(new SnapshotRecord(snapshotId, sync.Sink, Summarize(parts), Now, [.. parts]));
         var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Value.Snapshots.Keep))).ToList();
         history.RemoveRange(0, expired.Count);
+        if (!record.PathsReported)
+        {
+            record.PathsReported = true;
+            _ = GrainFactory.GetGrain<IWorkloadCatalogGrain>(0).ReportSnapshottedPaths(record.Workload, [.. written.Select(p => p.Path)]);
+        }
         await PersistAsync();
         var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Select(p => (p.Sink, p.ObjectId)).ToHashSet();
         await DeletePartsAsync(record.Workload, expired.SelectMany(e => e.PartsOr(sync.Target)).Where(p => !kept.Contains((p.Sink, p.ObjectId))));

@@ -6,4 +6,10 @@ namespace Berth.Workloads;
 public sealed class CatalogState
 {
     [Id(0)] public Dictionary<string, WorkloadRecord> Workloads { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per workload, the container paths some tenant has a snapshot of (reported by tenants), so
+    /// that a spec update that would stop syncing one is refused unless forced.
+    /// </summary>
+    [Id(1)] public Dictionary<string, HashSet<string>> SnapshottedPaths { get; set; } = new(StringComparer.Ordinal);
 }

@@ -5,6 +5,7 @@ using Berth.Grains;
 using Berth.Runtime;
 using Berth.Specs;
 using Berth.State;
+using Berth.Tenants;
 
 namespace Berth.Workloads;
 
@@ -47,7 +48,7 @@ public sealed class WorkloadCatalogGrain(
         }
     }));
 
-    public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec)
+    public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec, bool force = false)
     {
         // Checked here, in the silo, whoever parsed the spec: the allow list is the silo's configuration.
         var violations = SpecSecurityPolicy.Violations(spec, options.Value.Security.AllowedOptions);
@@ -63,6 +64,17 @@ public sealed class WorkloadCatalogGrain(
         await EnsureImageAsync(spec.Image);
         var version = WorkloadSpecVersion.Compute(spec);
         var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);
+        if (!force && state.State.SnapshottedPaths.TryGetValue(spec.Id, out var snapshotted))
+        {
+            var synced = StateSync.SyncedPaths(spec).Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+            var dropped = snapshotted.Where(p => !synced.Contains(p)).Order(StringComparer.Ordinal).ToList();
+            if (dropped.Count > 0)
+            {
+                throw new BerthException(BerthErrorKind.Conflict,
+                    $"tenants hold snapshots of {string.Join(", ", dropped)}, which this spec no longer syncs; their snapshots would stop being restored. Update with ?force=true to accept that (the snapshots are kept)",
+                    spec.Sync is { Mappings.Length: > 0 } ? "sync.mappings" : "volumes.state.target");
+            }
+        }
         if (previous is not null && previous.Version == version && previous.Spec.Pool == spec.Pool && previous.Spec.Name == spec.Name
             && SinkCredentials.SameKeys(previous.Spec.Sync?.Location, spec.Sync?.Location, protector))
         {
@@ -91,6 +103,15 @@ public sealed class WorkloadCatalogGrain(
         throw new BerthException(BerthErrorKind.Unprocessable,
             $"image '{image}' is not present on any Docker host ({string.Join(", ", runtimes.HostIds)}); load it there first",
             "image");
+    }
+
+    public async Task ReportSnapshottedPaths(string workload, string[] paths)
+    {
+        var known = state.State.SnapshottedPaths.TryGetValue(workload, out var set) ? set : state.State.SnapshottedPaths[workload] = new(StringComparer.Ordinal);
+        if (paths.Count(known.Add) > 0)
+        {
+            await PersistAsync();
+        }
     }
 
     public Task<WorkloadRecord?> Get(string id) =>

@@ -326,6 +326,40 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         foreach (var workload in others.Take(2).Append(stuck)) await tenant.Release(workload, null);
     }
 
+    [Fact]
+    public async Task A_spec_update_that_stops_syncing_a_snapshotted_path_is_refused_unless_forced_and_the_snapshot_stays()
+    {
+        var workload = $"moved-{Guid.NewGuid():N}"[..20];
+        WorkloadSpec Spec(string mapping) => WorkloadSpecParser.ParseYaml(
+            $"id: {workload}\nimage: {InMemoryClusterFixture.Image}\nvolumes:\n  state:\n    target: /data\npool:\n  min_size: 1\n  max_size: 4\nsync:\n  mappings: [{{path: {mapping}}}]\n");
+        var catalog = _client.GetGrain<IWorkloadCatalogGrain>(0);
+        await catalog.Upsert(Spec("keep"));
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var first = await tenant.Claim(workload, null);
+        Container(first.ContainerId!).Files["/data/keep/notes.txt"] = Encoding.UTF8.GetBytes("kept");
+        await tenant.Release(workload, null);
+
+        var refused = await Eventually.Until(async () =>
+        {
+            try { await catalog.Upsert(Spec("other")); return null; }
+            catch (BerthException ex) { return ex; }
+        }, ex => ex is not null, "the update dropping a snapshotted path to be refused");
+        Assert.Equal(BerthErrorKind.Conflict, refused!.Kind);
+        Assert.Equal("sync.mappings", refused.Field);
+        Assert.Contains("/data/keep", refused.Message);
+
+        await catalog.Upsert(Spec("other"), force: true);
+        var second = await tenant.Claim(workload, null);
+        Assert.False(Container(second.ContainerId!).Files.ContainsKey("/data/keep/notes.txt"), "a path the spec no longer syncs is not restored");
+        await tenant.Release(workload, null);
+
+        // Back to the old path: its snapshot was carried through the release in between.
+        await catalog.Upsert(Spec("keep"), force: true);
+        var third = await tenant.Claim(workload, null);
+        Assert.Equal("kept", Encoding.UTF8.GetString(Container(third.ContainerId!).Files["/data/keep/notes.txt"]));
+        await tenant.Release(workload, null);
+    }
+
     private string[] SnapshotFiles(string workload)
     {
         var directory = Path.Combine(fixture.SnapshotRoot, $"t-{workload}", workload);

@@ -121,7 +121,20 @@ public sealed class BoilerhouseFormatTests(S3BucketsFixture s3) : IClassFixture<
         Assert.NotEmpty(objects.S3Objects ?? []);
         var second = await berth.Api.ClaimOkAsync(tenant, id);
         Assert.Equal("kept-in-my-bucket\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/data/note")));
+        Assert.Equal(second.LastSnapshotAt, second.RestoredFrom!.CreatedAt);
         await berth.Api.ReleaseOkAsync(tenant);
+
+        // Syncing only a part of the state volume now would strand the tenant's snapshot of all of it.
+        var narrowed = $"id: {id}\nimage: {DockerRequirement.TestImage}\ncommand: [\"sleep\", \"3600\"]\nvolumes: {{state: {{target: /data}}}}\npool: {{min_size: 0, max_size: 2}}\nsync:\n  sink: filesystem\n  mappings: [{{path: cache}}]\n";
+        var conflict = await Eventually.Until(async () =>
+        {
+            using var put = await berth.Api.PutWorkloadYamlAsync(id, narrowed);
+            return (put.StatusCode, Body: await put.Content.ReadAsStringAsync());
+        }, r => r.StatusCode == HttpStatusCode.Conflict, "the narrowing update to be refused once the snapshot is reported");
+        Assert.Equal("sync.mappings", JsonDocument.Parse(conflict.Body).RootElement.GetProperty("field").GetString());
+        Assert.Contains("/data", conflict.Body);
+        using var forced = await berth.Http.PutAsync($"/workloads/{id}?force=true", new StringContent(narrowed, Encoding.UTF8, "application/yaml"));
+        Assert.True(forced.IsSuccessStatusCode, $"{(int)forced.StatusCode} {await forced.Content.ReadAsStringAsync()}");
     }
 
     [S3DockerFact]

@@ -31,6 +31,9 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     /// <summary>When set, reading a container's archive fails with this message (state cannot be saved).</summary>
     public string? FailArchiveReads { get; set; }
 
+    /// <summary>When set, removing a container fails with this message (a step after a release's save fails).</summary>
+    public string? FailRemoves { get; set; }
+
     /// <summary>When set, creates wait for it: proves that a caller does not wait on a create.</summary>
     public TaskCompletionSource? CreateGate { get; set; }
 
@@ -117,6 +120,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
+        if (FailRemoves is { } failure) throw new IOException(failure);
         if (_containers.TryRemove(containerId, out var removed)) _names.TryRemove(removed.Spec.Name, out _);
         return Task.CompletedTask;
     }

@@ -360,6 +360,36 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
         await tenant.Release(workload, null);
     }
 
+    [Fact]
+    public async Task A_release_that_fails_after_its_save_is_retried_by_Berth()
+    {
+        var workload = await RegisterAsync("aftersave");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload, null);
+        Container(claim.ContainerId!).Files["/data/saved.txt"] = Encoding.UTF8.GetBytes("saved before the failure");
+
+        Runtime.FailRemoves = "simulated engine hiccup";
+        try
+        {
+            var ex = await Assert.ThrowsAsync<BerthException>(() => tenant.Release(workload, null));
+            Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
+            var status = Assert.Single((await tenant.GetStatus()).Claims);
+            Assert.Equal(TenantClaimState.Releasing, status.State);
+            Assert.Contains("the state is saved", status.Error);
+            Assert.NotNull(status.LastSnapshotAt);
+        }
+        finally
+        {
+            Runtime.FailRemoves = null;
+        }
+
+        await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Released, "Berth to finish the release");
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == claim.ContainerId);
+        var again = await tenant.Claim(workload, null);
+        Assert.Equal("saved before the failure", Encoding.UTF8.GetString(Container(again.ContainerId!).Files["/data/saved.txt"]));
+        await tenant.Release(workload, null);
+    }
+
     private string[] SnapshotFiles(string workload)
     {
         var directory = Path.Combine(fixture.SnapshotRoot, $"t-{workload}", workload);

@@ -32,6 +32,8 @@ public sealed class TenantGrain(
     /// <summary>Failed attempts of the release in progress, per workload (each retries on its own).</summary>
     private readonly Dictionary<string, int> _releaseAttempts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IGrainTimer> _releaseRetries = new(StringComparer.Ordinal);
+    /// <summary>Whether this activation registered the retry reminder (a later one learns of it when it fires).</summary>
+    private bool _retryReminderRegistered;
     private readonly Dictionary<string, IGrainTimer> _periodic = new(StringComparer.Ordinal);
 
     private string TenantId => this.GetPrimaryKeyString();
@@ -407,7 +409,11 @@ public sealed class TenantGrain(
             logger.LogWarning("Tenant {Tenant}'s release of {Workload}: {What} failed (attempt {Attempt}); retrying in {Delay}: {Error}",
                 TenantId, record.Workload, what, attempts, delay, ex.Message);
             ScheduleReleaseRetry(record.Workload, delay);
-            await this.RegisterOrUpdateReminder(ReleaseRetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            if (!_retryReminderRegistered)
+            {
+                await this.RegisterOrUpdateReminder(ReleaseRetryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                _retryReminderRegistered = true;
+            }
             throw BerthException.Unavailable($"the release of '{record.Workload}' by tenant '{TenantId}' is not done yet ({ex.Message}); the container is kept and Berth retries", (int)delay.TotalSeconds);
         }
     }
@@ -448,6 +454,7 @@ public sealed class TenantGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ReleaseRetryReminder) return;
+        _retryReminderRegistered = true;
         foreach (var workload in state.State.Claims.Values
             .Where(c => c.State is TenantClaimState.Saving or TenantClaimState.Releasing && !_releaseRetries.ContainsKey(c.Workload))
             .Select(c => c.Workload).ToList())
@@ -457,9 +464,10 @@ public sealed class TenantGrain(
         await ForgetRetryReminderIfDoneAsync();
     }
 
+    /// <summary>Drops the retry reminder once no release is left to retry; a plain release never touches the reminder table.</summary>
     private async Task ForgetRetryReminderIfDoneAsync()
     {
-        if (state.State.Claims.Values.Any(c => c.State is TenantClaimState.Saving or TenantClaimState.Releasing))
+        if (!_retryReminderRegistered || state.State.Claims.Values.Any(c => c.State is TenantClaimState.Saving or TenantClaimState.Releasing))
         {
             return;
         }
@@ -467,6 +475,7 @@ public sealed class TenantGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+        _retryReminderRegistered = false;
     }
 
     /// <summary>

@@ -13,4 +13,9 @@ public sealed record HostReport(
     /// <summary>Why the host is unavailable, for the errors claims get meanwhile.</summary>
     [property: Id(3)] string? Problem,
     /// <summary>Null when the engine could not be listed: nothing can be concluded about containers.</summary>
-    [property: Id(4)] ObservedContainer[]? Containers);
+    [property: Id(4)] ObservedContainer[]? Containers,
+    /// <summary>
+    /// When the reporting host grain was activated: background creates asked of it before then went
+    /// to an activation that is gone (its silo died) and will never report.
+    /// </summary>
+    [property: Id(5)] DateTimeOffset? ActiveSince = null);

@@ -53,6 +53,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 
     private DockerHostOptions Host => _host ?? throw BerthException.NotFound($"Docker host '{HostId}' is not configured");
 
+    /// <summary>When this activation began (see <see cref="HostReport.ActiveSince"/>).</summary>
+    private readonly DateTimeOffset _activeSince = DateTimeOffset.UtcNow;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (_host is null)
@@ -331,7 +334,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         foreach (var workload in _subscribers.Union(byWorkload.Keys).Where(w => w.Length > 0).ToArray())
         {
             var report = new HostReport(HostId, listedAt, problem is null, problem,
-                containers is null ? null : byWorkload.GetValueOrDefault(workload, []));
+                containers is null ? null : byWorkload.GetValueOrDefault(workload, []), _activeSince);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).ObserveHost(report);
         }
     }

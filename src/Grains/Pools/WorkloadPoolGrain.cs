@@ -406,6 +406,18 @@ public sealed class WorkloadPoolGrain(
                 changed = true;
             }
         }
+        // A background create asked of a host activation that has since been replaced (its silo died)
+        // will never report: give its slot up now instead of at the creation deadline. The slack
+        // allows for the two silos' clocks.
+        if (report.ActiveSince is { } hostSince)
+        {
+            foreach (var member in Members.Where(m => m.HostId == hostId && m.State == PoolMemberState.Creating && m.TenantId is null
+                && m.StateSince + LostCreateSlack < hostSince).ToList())
+            {
+                BeginDestroy(member, "its create was asked of a host activation that is gone");
+                changed = true;
+            }
+        }
         RemoveOrphans(hostId, containers);
         if (changed)
         {
@@ -451,6 +463,8 @@ public sealed class WorkloadPoolGrain(
     private bool IsOrphan(ObservedContainer container) =>
         !Books.Members.TryGetValue(container.MemberId, out var member)
         || (member.ContainerId is { } owned && owned != container.ContainerId);
+
+    private static readonly TimeSpan LostCreateSlack = TimeSpan.FromSeconds(5);
 
     private int TotalMembers => Books.Members.Count;
 

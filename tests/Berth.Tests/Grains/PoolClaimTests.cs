@@ -352,4 +352,31 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         await Eventually.Until(() => _client.GetGrain<IWorkloadPoolGrain>(workload).GetView(),
             v => v.Idle == 1 && v.Members.All(m => m.MemberId != member.MemberId), "the killed member to be replaced");
     }
+
+    [Fact]
+    public async Task Creates_asked_of_a_host_activation_that_is_gone_are_given_up_at_once()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Runtime.CreateGate = gate;
+        try
+        {
+            var workload = await RegisterAsync("lostcreate", min: 2, max: 4);
+            var pool = _client.GetGrain<IWorkloadPoolGrain>(workload);
+            var stuck = await Eventually.Until(() => pool.GetView(), v => v.Creating == 2, "two creates in flight");
+            var stuckIds = stuck.Members.Select(m => m.MemberId).ToHashSet();
+
+            // The host's grain reports from an activation younger than those creates (its silo died).
+            await pool.ObserveHost(new HostReport(InMemoryClusterFixture.HostId, DateTimeOffset.UtcNow, true, null, [], DateTimeOffset.UtcNow.AddSeconds(30)));
+
+            // (ObserveHost is one-way.)
+            var after = await Eventually.Until(() => pool.GetView(),
+                v => v.Members.Where(m => stuckIds.Contains(m.MemberId)).All(m => m.State == PoolMemberState.Destroying), "the lost creates to be given up");
+            Assert.Equal(2, after.Members.Count(m => !stuckIds.Contains(m.MemberId) && m.State == PoolMemberState.Creating));
+        }
+        finally
+        {
+            Runtime.CreateGate = null;
+            gate.TrySetResult();
+        }
+    }
 }

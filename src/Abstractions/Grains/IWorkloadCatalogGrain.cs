@@ -17,7 +17,7 @@ public interface IWorkloadCatalogGrain : IGrainWithIntegerKey
     Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec, bool force = false);
 
     /// <summary>A tenant's word that it now holds snapshots of these container paths of the workload.</summary>
-    [OneWay, Alias("ReportSnapshottedPaths")]
+    [Alias("ReportSnapshottedPaths")]
     Task ReportSnapshottedPaths(string workload, string[] paths);
 
     [Alias("Get")]

@@ -517,9 +517,15 @@ public static partial class WorkloadSpecParser
                     foreach (var flag in flags.Items)
                     {
                         if (ScalarText(flag) is not { } text) continue;
+                        var flagName = text.Split('=', 2)[0];
                         if (text is "--s3-force-path-style" or "--s3-force-path-style=true") forcePathStyle = true;
                         else if (text is "--s3-force-path-style=false") forcePathStyle = false;
-                        else ignored.Add(text);
+                        else if (flagName is "--s3-access-key-id" or "--s3-secret-access-key" or "--s3-session-token")
+                        {
+                            // A key in a flag would be stored and shown in clear: keys go where they are sealed.
+                            Error(flag.Path, "must not carry credentials: give sync.sink.access_key_id and secret_access_key, which are encrypted and never shown");
+                        }
+                        else ignored.Add(flagName); // The name only: a value may hold anything.
                     }
                     break;
                 case { } other:

@@ -23,7 +23,10 @@ internal static class DockerVolumeOwnership
         {
             return;
         }
-        if (await ResolveUserAsync(client, containerId, spec.User ?? "0", cancellationToken) is not { } owner || owner.Uid == 0)
+        // No user in the spec (and no default configured): the image's own USER runs.
+        var user = spec.User is { Length: > 0 } named ? named
+            : (await client.Containers.InspectContainerAsync(containerId, cancellationToken)).Config?.User is { Length: > 0 } imageUser ? imageUser : "0";
+        if (await ResolveUserAsync(client, containerId, user, cancellationToken) is not { } owner || owner.Uid == 0)
         {
             return; // Root writes anywhere; an unknown name fails the start with Docker's own message.
         }
@@ -75,8 +78,9 @@ internal static class DockerVolumeOwnership
         }
         finally
         {
-            // The volume is the member's: never removed with the helper.
-            await client.Containers.RemoveContainerAsync(helper.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = false }, CancellationToken.None);
+            // Only the helper's own anonymous volumes (an image VOLUME) go with it: the member's,
+            // mounted here by name, is kept (and in use by the member anyway).
+            await client.Containers.RemoveContainerAsync(helper.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None);
         }
     }
 

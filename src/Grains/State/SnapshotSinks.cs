@@ -40,9 +40,18 @@ public sealed class SnapshotSinks(
     }
 
     /// <summary>Why a workload's sink could not store a snapshot as configured (no bucket, no keys, no database); null when it can.</summary>
-    public string? ProblemOf(SyncSpec sync) => _byName.ContainsKey(sync.Sink)
-        ? Get(sync.Sink, sync.Location).ConfigurationProblem
-        : $"snapshot sink '{sync.Sink}' is not configured on this cluster";
+    public string? ProblemOf(SyncSpec sync)
+    {
+        if (!_byName.ContainsKey(sync.Sink))
+        {
+            return $"snapshot sink '{sync.Sink}' is not configured on this cluster";
+        }
+        if (sync.Location is { Endpoint: not null, HasCredentials: false })
+        {
+            return "a workload naming its own endpoint must bring its own keys (access_key_id, secret_access_key): the cluster's keys are never sent to another endpoint";
+        }
+        return Get(sync.Sink, sync.Location).ConfigurationProblem;
+    }
 
     /// <summary>The workload's settings over the cluster's: what the workload leaves out, the cluster decides.</summary>
     public S3SinkOptions Merge(SinkLocation location)

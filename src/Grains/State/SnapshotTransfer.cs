@@ -54,7 +54,8 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
                 await using var newer = File.OpenRead(staging);
                 await using var previous = File.OpenRead(older!);
                 await using var output = File.Create(merged!);
-                digest = await SnapshotArchive.MergeAsync(newer, previous, maxBytes, output, cancellationToken);
+                digest = (await SnapshotArchive.MergeAsync(newer, previous, maxBytes, output, cancellationToken))
+                    with { SingleFile = digest.SingleFile || addTo.Digest.SingleFile };
                 staging = SwapAndDelete(staging, merged!);
                 merged = null;
             }
@@ -140,6 +141,10 @@ public sealed class SnapshotTransfer(SnapshotSinks sinks, IOptions<BerthOptions>
         {
             // Everything is checked before a single byte reaches the container.
             await DownloadVerifiedAsync(snapshot, staging, maxBytes, cancellationToken);
+            if (snapshot.Digest.Entries == 0 && volumeRoot is not null && path != volumeRoot)
+            {
+                return; // Nothing was there (a mapped file never created): creating a directory in its place would be wrong.
+            }
             if (volumeRoot is null || path == volumeRoot)
             {
                 await using var whole = File.OpenRead(staging);

@@ -191,8 +191,17 @@ public sealed class TenantGrain(
             logger.LogInformation("Saved tenant {Tenant}'s state of {Workload} from its lost container {ContainerId} before claiming again", TenantId, record.Workload, container.ContainerId);
             return null;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not BerthException { Kind: BerthErrorKind.NotFound or BerthErrorKind.Unprocessable })
         {
+            // The container may still be readable (the sink or the engine is only unavailable now):
+            // the pool would destroy it on this claim, so the claim waits instead of losing it.
+            throw BerthException.Unavailable(
+                $"the state of tenant '{TenantId}''s lost container of '{record.Workload}' could not be saved yet ({ex.Message}); claim again shortly",
+                options.Value.RetryAfterSeconds);
+        }
+        catch (BerthException ex)
+        {
+            // Gone, or unsafe or too large to ever save: the last snapshot is the newest state there is.
             logger.LogWarning("Tenant {Tenant}'s lost container {ContainerId} of {Workload} could not be read: {Error}", TenantId, container.ContainerId, record.Workload, ex.Message);
             var latest = LatestSnapshot(record.Workload);
             return $"the container lost at {record.StateSince:u} could not be read ({ex.Message}); "
@@ -326,6 +335,8 @@ public sealed class TenantGrain(
                     throw BerthException.Unavailable($"the release of '{done.Workload}' is not done: {done.Error}", RetryAfter(done.Workload)),
                 TenantClaimState.Failed when done.Container is not null =>
                     throw BerthException.Conflict($"the release of '{done.Workload}' failed: {done.Error}"),
+                TenantClaimState.Claimed when done.Error is not null =>
+                    throw new BerthException(BerthErrorKind.Unprocessable, done.Error, "state"),
                 _ => View(done),
             };
         }
@@ -344,9 +355,10 @@ public sealed class TenantGrain(
             record.ReleaseOperations.Add(operationId);
             if (record.ReleaseOperations.Count > TenantClaimRecord.RememberedReleaseOperations) record.ReleaseOperations.RemoveAt(0);
         }
+        var running = record.State == TenantClaimState.Claimed;
         record.MoveTo(TenantClaimState.Releasing, Now);
         await PersistAsync();
-        await TryFinishReleaseAsync(record);
+        await TryFinishReleaseAsync(record, containerRunning: running);
         return View(record);
     }
 
@@ -358,7 +370,7 @@ public sealed class TenantGrain(
     /// the same way. Past <see cref="BerthOptions.ReleaseRetryDeadline"/> the release is Failed
     /// with its reason, the container kept; a new release, or an admin's forced one, ends it.
     /// </summary>
-    private async Task TryFinishReleaseAsync(TenantClaimRecord record)
+    private async Task TryFinishReleaseAsync(TenantClaimRecord record, bool containerRunning = false)
     {
         try
         {
@@ -369,8 +381,18 @@ public sealed class TenantGrain(
         }
         catch (BerthException ex) when (record.State == TenantClaimState.Saving && ex.Kind == BerthErrorKind.Unprocessable)
         {
-            record.MoveTo(TenantClaimState.Claimed, Now, $"release refused, the container is kept: {ex.Message}");
-            record.ReleaseStartedAt = null;
+            if (containerRunning)
+            {
+                // The tenant's own release of a running container: it keeps using it.
+                record.MoveTo(TenantClaimState.Claimed, Now, $"release refused, the container is kept: {ex.Message}");
+                record.ReleaseStartedAt = null;
+            }
+            else
+            {
+                // Stopped or dead (a lost claim, a retried save): handing it back as claimed would be a dead end.
+                record.MoveTo(TenantClaimState.Failed, Now, $"the state cannot be saved ({ex.Message}); the container is kept stopped; an admin can POST release?force=true to destroy it unsaved");
+                _releaseAttempts.Remove(record.Workload);
+            }
             await PersistAsync();
             throw;
         }
@@ -492,7 +514,7 @@ public sealed class TenantGrain(
         logger.LogWarning("Tenant {Tenant}'s {Workload} is released by force, without saving its state (was {State}: {Error})", TenantId, record.Workload, record.State, record.Error);
         if (_releaseRetries.Remove(record.Workload, out var timer)) timer.Dispose();
         record.SavedForRelease = true;
-        record.ReleaseStartedAt ??= Now;
+        record.ReleaseStartedAt = Now;
         record.MoveTo(TenantClaimState.Releasing, Now, "released by force without saving its state; the last snapshot stays the one restored");
         await PersistAsync();
         await TryFinishReleaseAsync(record);
@@ -598,8 +620,16 @@ public sealed class TenantGrain(
         history.RemoveRange(0, expired.Count);
         if (!record.PathsReported)
         {
-            record.PathsReported = true;
-            _ = GrainFactory.GetGrain<IWorkloadCatalogGrain>(0).ReportSnapshottedPaths(record.Workload, [.. written.Select(p => p.Path)]);
+            try
+            {
+                await GrainFactory.GetGrain<IWorkloadCatalogGrain>(0).ReportSnapshottedPaths(record.Workload, [.. written.Select(p => p.Path)]);
+                record.PathsReported = true;
+            }
+            catch (Exception ex)
+            {
+                // Reported again with the next snapshot of this claim.
+                logger.LogWarning("Could not tell the catalog which paths tenant {Tenant} has snapshots of: {Error}", TenantId, ex.Message);
+            }
         }
         await PersistAsync();
         var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Select(p => (p.Sink, p.ObjectId)).ToHashSet();

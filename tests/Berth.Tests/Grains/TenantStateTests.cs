@@ -232,6 +232,33 @@ public sealed class TenantStateTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_claim_waits_rather_than_lose_a_lost_container_it_cannot_save_yet()
+    {
+        var workload = await RegisterAsync("lostwait");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var first = await tenant.Claim(workload, null);
+        Container(first.ContainerId!).Files["/data/work.txt"] = Encoding.UTF8.GetBytes("only in the lost container");
+        Runtime.Kill(first.ContainerId!);
+        await Eventually.Until(() => tenant.GetStatus(), s => s.Claims[0].State == TenantClaimState.Lost, "the killed container's claim to turn lost");
+
+        Runtime.FailArchiveReads = "simulated sink outage";
+        try
+        {
+            var refused = await Assert.ThrowsAsync<BerthException>(() => tenant.Claim(workload, null));
+            Assert.Equal(BerthErrorKind.Unavailable, refused.Kind);
+            Assert.Equal(TenantClaimState.Lost, (await tenant.GetStatus()).Claims[0].State);
+            Assert.Contains(Runtime.Containers, c => c.Id == first.ContainerId);
+        }
+        finally
+        {
+            Runtime.FailArchiveReads = null;
+        }
+        var second = await tenant.Claim(workload, null);
+        Assert.Equal("only in the lost container", Encoding.UTF8.GetString(Container(second.ContainerId!).Files["/data/work.txt"]));
+        await tenant.Release(workload, null);
+    }
+
+    [Fact]
     public async Task A_claim_after_an_unreadable_lost_container_says_which_snapshot_it_restored()
     {
         var workload = await RegisterAsync("lostgone");

@@ -103,7 +103,7 @@ public sealed class BoilerhouseFormatTests(S3BucketsFixture s3) : IClassFixture<
         {
             var body = await put.Content.ReadAsStringAsync();
             Assert.True(put.StatusCode == HttpStatusCode.Created, $"{(int)put.StatusCode} {body}");
-            Assert.Contains("--transfers=8", body);
+            Assert.Contains("\"--transfers\"", body); // the flag's name only: a value may hold anything
             Assert.DoesNotContain(S3Requirement.SecretKey, body);
         }
         var listed = await berth.Http.GetStringAsync("/workloads");
@@ -146,7 +146,9 @@ public sealed class BoilerhouseFormatTests(S3BucketsFixture s3) : IClassFixture<
         {
             ("s3", "needs a bucket"),
             ("postgres", "Database:Provider=Postgres"),
-            ("{type: s3, bucket: a-bucket, prefix: \"shared/${tenantId}\", endpoint: \"http://127.0.0.1:1\"}", ""),
+            // The cluster's keys are never sent to an endpoint a workload names.
+            ("{type: s3, bucket: a-bucket, endpoint: \"http://127.0.0.1:1\"}", "bring its own keys"),
+            ("{type: s3, bucket: a-bucket, prefix: \"shared/${tenantId}\", endpoint: \"http://127.0.0.1:1\", access_key_id: a, secret_access_key: b}", ""),
         };
         foreach (var (sink, why) in cases)
         {

@@ -268,6 +268,8 @@ public sealed class StateSyncTests
                   direction: upload
                   mode: copy
                 - path: settings.json
+                  mode: copy
+                - path: never.json
             pool:
               min_size: 1
               max_size: 3
@@ -291,8 +293,13 @@ public sealed class StateSyncTests
         Assert.Equal("profile\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/data/profile/deep/p")));
         Assert.Equal("{}\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, second.ContainerId!, "/data/settings.json")));
         (exit, output) = await ContainerFiles.ExecAsync(berth.Docker, second.ContainerId!, "sh", "-c",
-            "test ! -e /data/out/report && test ! -e /data/unmapped && echo again >> /data/profile/deep/p && touch /data/profile/new && echo x > /data/settings.json");
-        Assert.True(exit == 0, $"an upload-only or unmapped path is not restored, and the restored ones stay writable by the workload's user: {output}");
+            "test ! -e /data/out/report && test ! -e /data/unmapped && test ! -e /data/never.json && echo again >> /data/profile/deep/p && touch /data/profile/new && echo x > /data/settings.json");
+        Assert.True(exit == 0, $"an upload-only, unmapped or never-created path is not restored, and the restored ones stay writable by the workload's user: {output}");
+
+        // A single file in mode copy (merged with the previous part) is still restored as a file.
+        await berth.Api.ReleaseOkAsync(tenant);
+        var third = await berth.Api.ClaimOkAsync(tenant, id);
+        Assert.Equal("x\n", Encoding.UTF8.GetString(await ContainerFiles.ReadAsync(berth.Docker, third.ContainerId!, "/data/settings.json")));
     }
 
     [DockerFact]

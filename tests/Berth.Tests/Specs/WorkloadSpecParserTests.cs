@@ -156,6 +156,7 @@ public sealed class WorkloadSpecParserTests
     [InlineData(State + "sync:\n  sink: {type: s3, access_key_id: a}\n", "sync.sink.secret_access_key", "give both")]
     [InlineData(State + "sync:\n  sink: {type: filesystem, bucket: b}\n", "sync.sink.type", "type s3 only")]
     [InlineData(State + "sync:\n  sink: {type: s3, acl: private}\n", "sync.sink.acl", "unknown field")]
+    [InlineData(State + "sync:\n  sink: {type: s3, rclone_flags: [\"--s3-secret-access-key=abc\"]}\n", "sync.sink.rclone_flags[0]", "must not carry credentials")]
     [InlineData(State + "sync:\n  mappings: [{path: /, direction: sideways}]\n", "sync.mappings[0].direction", "must be one of")]
     [InlineData(State + "sync:\n  mappings: [{path: a}, {path: /a/}]\n", "sync.mappings[1].path", "already mapped")]
     [InlineData(State + "sync:\n  mappings: [{path: a}, {path: a/b}]\n", "sync.mappings[1].path", "nested")]
@@ -347,6 +348,7 @@ public sealed class WorkloadSpecParserTests
                 rclone_flags:
                   - "--s3-force-path-style"
                   - "--fast-list"
+                  - "--s3-upload-cutoff=secret-looking-value"
               mappings:
                 - path: credentials
                   direction: bidirectional
@@ -368,14 +370,15 @@ public sealed class WorkloadSpecParserTests
         Assert.True(location.ForcePathStyle);
         Assert.Equal("minioadmin", location.AccessKeyId);
         Assert.True(location.HasCredentials);
-        Assert.Equal(["--fast-list"], location.IgnoredFlags);
-        Assert.Contains("--fast-list", Assert.Single(WorkloadWarnings.Of(spec)));
+        Assert.Equal(["--fast-list", "--s3-upload-cutoff"], location.IgnoredFlags);
+        Assert.Contains("--fast-list", WorkloadWarnings.Of(spec)[0]);
         Assert.Equal(["/data/credentials", "/data/cache", "/data/config.json"], spec.Sync.Mappings.Select(m => m.ContainerPath("/data")));
         Assert.Equal(["bidirectional", "upload", "bidirectional"], spec.Sync.Mappings.Select(m => m.Direction));
         Assert.Equal(TimeSpan.FromMinutes(5), spec.Sync.Policy.Periodic);
         // The keys never reach a JSON answer, nor the version hash.
         var json = System.Text.Json.JsonSerializer.Serialize(spec);
         Assert.DoesNotContain("minioadmin", json);
+        Assert.DoesNotContain("secret-looking-value", json);
         Assert.Contains("\"HasCredentials\":true", json);
     }
 

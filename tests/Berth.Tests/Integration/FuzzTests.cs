@@ -25,6 +25,7 @@ public sealed class FuzzTests
     private static readonly string[] Bodies =
     [
         "", "{", "}", "[]", "null", "true", "0", "\"x\"", "{\"workload\":5}", "{\"workload\":null}", "{\"workload\":\"\"}",
+        "{\"poolId\":5}", "{\"poolId\":\"a\",\"workload\":\"b\"}", "{\"poolId\":\"../x\"}", "{\"sync\":\"no\"}",
         "{\"workload\":[\"a\"]}", "{\"workload\":{\"a\":1}}", "{\"workload\":\"UPPER_case\"}", "{\"workload\":\"../x\"}",
         "{\"workload\":\"" + new string('w', 70) + "\"}", "{\"workload\":\"a\",}", "{'workload':'a'}", "{\"workload\":\"a\"}{}",
         new string('[', 5000) + new string(']', 5000), "{\"a\":" + new string('{', 100), "\u00ff\u00fe", "\ud800",
@@ -59,6 +60,10 @@ public sealed class FuzzTests
             requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/release", null));
             requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/sync", null));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/{e}/status"));
+            requests.Add(() => Json(HttpMethod.Post, $"/api/v1/tenants/{e}/claim", "{\"poolId\":\"web\"}"));
+            requests.Add(() => Json(HttpMethod.Post, $"/api/v1/tenants/{e}/release", null));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tenants/{e}/status"));
+            requests.Add(() => Json(HttpMethod.Post, $"/tenants/ok/claim", $"{{\"poolId\":\"{e}\"}}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Put, $"/tenants/{e}/secrets/{e}") { Content = new StringContent("v") });
             requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/tenants/ok/secrets/{e}"));
             requests.Add(() => Yaml($"/workloads/{e}", $"id: x\nimage: {DockerRequirement.TestImage}\n"));
@@ -72,7 +77,8 @@ public sealed class FuzzTests
         // Malformed bodies on every endpoint that reads one.
         foreach (var body in Bodies)
         {
-            foreach (var path in new[] { "/tenants/fuzz/claim", "/tenants/fuzz/release", "/tenants/fuzz/sync", "/auth/keys" })
+            foreach (var path in new[] { "/tenants/fuzz/claim", "/tenants/fuzz/release", "/tenants/fuzz/release?force=true", "/tenants/fuzz/sync", "/auth/keys",
+                "/api/v1/tenants/fuzz/claim", "/api/v1/tenants/fuzz/release" })
             {
                 requests.Add(() => Json(HttpMethod.Post, path, body));
             }

@@ -22,6 +22,9 @@ public sealed class BerthException : Exception
 
     [Id(2)] public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>Set when a pool refused a claim because it is at <c>max_size</c> (Boilerhouse's clients get 429 for that).</summary>
+    [Id(3)] public bool PoolFull { get; init; }
+
     public static BerthException NotFound(string message) => new(BerthErrorKind.NotFound, message);
 
     public static BerthException Conflict(string message) => new(BerthErrorKind.Conflict, message);
@@ -33,4 +36,7 @@ public sealed class BerthException : Exception
 
     public static BerthException Unavailable(string message, int retryAfterSeconds) =>
         new(BerthErrorKind.Unavailable, message, retryAfterSeconds: retryAfterSeconds);
+
+    public static BerthException AtMaxSize(string message, int retryAfterSeconds) =>
+        new(BerthErrorKind.Unavailable, message, retryAfterSeconds: retryAfterSeconds) { PoolFull = true };
 }

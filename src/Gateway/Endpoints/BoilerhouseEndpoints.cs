@@ -44,7 +44,7 @@ public static class BoilerhouseEndpoints
                 var view = await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(workload!, Guid.NewGuid().ToString("N")));
                 return Results.Ok(new ClaimAnswer(view.ContainerId!, EndpointOf(view)));
             }
-            catch (BerthException ex) when (ex.Kind == BerthErrorKind.Unavailable && ex.Message.Contains("max_size", StringComparison.Ordinal))
+            catch (BerthException ex) when (ex.PoolFull)
             {
                 // Boilerhouse answers a full pool with 429.
                 return ProblemResults.Problem(StatusCodes.Status429TooManyRequests, ex.Message, retryAfterSeconds: ex.RetryAfterSeconds);

@@ -169,7 +169,7 @@ public sealed class WorkloadPoolGrain(
 
         if (TotalMembers >= spec.Pool.MaxSize)
         {
-            throw BerthException.Unavailable(
+            throw BerthException.AtMaxSize(
                 $"pool '{Workload}' is at max_size ({spec.Pool.MaxSize}) with no idle member; retry later",
                 _options.RetryAfterSeconds);
         }

@@ -504,6 +504,8 @@ public sealed class TenantGrain(
     /// An admin's way out of a release whose state cannot be saved: the container is destroyed
     /// without a new snapshot (the last one stays restorable). Audited by the gateway.
     /// </summary>
+    private const string ForcedRelease = "released by force without saving its state; the last snapshot stays the one restored";
+
     public async Task<TenantClaimView> ForceRelease(string? workload)
     {
         var record = FindForRelease(workload);
@@ -515,10 +517,10 @@ public sealed class TenantGrain(
         if (_releaseRetries.Remove(record.Workload, out var timer)) timer.Dispose();
         record.SavedForRelease = true;
         record.ReleaseStartedAt = Now;
-        record.MoveTo(TenantClaimState.Releasing, Now, "released by force without saving its state; the last snapshot stays the one restored");
+        record.MoveTo(TenantClaimState.Releasing, Now, ForcedRelease);
         await PersistAsync();
         await TryFinishReleaseAsync(record);
-        record.Error = "released by force without saving its state; the last snapshot stays the one restored";
+        record.Error = ForcedRelease;
         await PersistAsync();
         return View(record);
     }

@@ -1,4 +1,5 @@
 using Berth.Configuration;
+using Berth.Network;
 using Berth.Runtime;
 using Berth.State;
 using Microsoft.Extensions.Configuration;
@@ -20,8 +21,11 @@ public static class BerthSiloBuilderExtensions
             // Nothing runs: containers exist only in memory. For the control-plane benchmark and demos.
             services.TryAddSingleton<IContainerRuntimeProvider>(new InMemoryRuntimeProvider(
                 options.EffectiveHosts.ToDictionary(h => h.Id, _ => new InMemoryContainerRuntime { AcceptAnyImage = true })));
+            services.TryAddSingleton<IHostFirewall, InMemoryHostFirewall>();
         }
         services.TryAddSingleton<IContainerRuntimeProvider, DockerRuntimeProvider>();
+        services.TryAddSingleton<BerthOwnAddresses>();
+        services.TryAddSingleton<IHostFirewall, IptablesHostFirewall>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, FilesystemSnapshotSink>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, PostgresSnapshotSink>());

@@ -7,4 +7,8 @@ public sealed record HostView(
     [property: Id(2)] int ManagedContainers,
     [property: Id(3)] int CreatesInFlight,
     [property: Id(4)] DateTimeOffset? LastSweep,
-    [property: Id(5)] string? LastError);
+    [property: Id(5)] string? LastError,
+    /// <summary><c>managed</c> (the egress policy is enforced), <c>unmanaged</c> (it cannot be; see <see cref="EgressProblem"/>) or <c>unknown</c> (not checked yet).</summary>
+    [property: Id(6)] string Egress = "unknown",
+    [property: Id(7)] string? EgressProblem = null,
+    [property: Id(8)] string[]? EgressNotes = null);

@@ -30,6 +30,9 @@ public sealed record WorkloadSpec
     /// <summary>"host" or null (the container's own namespace).</summary>
     [Id(16)] public string? PidMode { get; init; }
     [Id(17)] public string? IpcMode { get; init; }
+
+    /// <summary><c>network.egress</c>: what the containers may reach beyond their own ports.</summary>
+    [Id(18)] public EgressPolicy Egress { get; init; } = EgressPolicy.Default;
 }
 
 [GenerateSerializer, Alias("Berth.Specs.PortSpec"), Immutable]

@@ -55,7 +55,7 @@ public static partial class WorkloadSpecParser
         return spec;
     }
 
-    private sealed class Reader(List<SpecError> errors)
+    private sealed partial class Reader(List<SpecError> errors)
     {
         private void Error(string path, string message) => errors.Add(new SpecError(path, message));
 
@@ -101,6 +101,7 @@ public static partial class WorkloadSpecParser
             {
                 Error("network_mode", $"must be one of {string.Join(", ", AllowedNetworkModes)} (container networking breaks tenant isolation; host needs an administrator's allow list)");
             }
+            var egress = fields.Take("network") is { } networkNode ? ReadNetwork(networkNode, networkMode) : EgressPolicy.Default;
             var privileged = fields.Bool("privileged") ?? false;
             var capAdd = fields.Take("cap_add") is { } capNode ? ReadCapabilities(capNode) : [];
             var pidMode = ReadHostOnly(fields, "pid");
@@ -134,6 +135,7 @@ public static partial class WorkloadSpecParser
                 ReadOnly = readOnly,
                 User = user,
                 NetworkMode = networkMode,
+                Egress = egress,
                 Pool = pool,
                 Sync = sync,
                 Privileged = privileged,

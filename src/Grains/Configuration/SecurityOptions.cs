@@ -19,8 +19,22 @@ public sealed class SecurityOptions
     public double DefaultCpus { get; set; } = 1.0;
 
     /// <summary>
-    /// The bridge network tenants' containers join (<c>network_mode: bridge</c>), created by Berth on
-    /// each engine with inter-container traffic disabled, so one tenant cannot reach another.
+    /// Prefix of the bridge networks tenants' containers join (<c>network_mode: bridge</c>): one per
+    /// egress policy and engine (<c>berth-tenants-public</c>, <c>berth-tenants-none</c>, …), created by
+    /// Berth with inter-container traffic disabled, so one tenant cannot reach another.
     /// </summary>
     public string TenantNetwork { get; set; } = "berth-tenants";
+
+    /// <summary>
+    /// Place no tenant container on a host whose firewall Berth cannot manage (no rights, or an engine
+    /// outside this silo's network namespace). Unset: required when Database:Provider is Postgres
+    /// (production), not with the embedded single-node default, which logs a warning instead.
+    /// </summary>
+    public bool? RequireEgressPolicy { get; set; }
+
+    /// <summary>
+    /// Address ranges no tenant reaches whatever its allow list says, besides the silos and the
+    /// database Berth finds itself: e.g. the gateways' addresses, a management network.
+    /// </summary>
+    public List<string> EgressDeny { get; set; } = [];
 }

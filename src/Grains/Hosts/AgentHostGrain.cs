@@ -5,6 +5,7 @@ using Berth.Errors;
 using Berth.Grains;
 using Berth.Runtime;
 using Berth.State;
+using Berth.Network;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Hosts;
@@ -34,11 +35,20 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private string? _lastError;
 
     private readonly SnapshotTransfer _snapshots;
+    private readonly IHostFirewall _firewall;
+    private readonly bool _egressRequired;
+    /// <summary>The last enforcement's outcome; null until the first one.</summary>
+    private EgressEnforcement? _egress;
+    /// <summary>Bridges whose rules this activation has installed; a new one is enforced before its first container.</summary>
+    private readonly HashSet<string> _enforcedBridges = new(StringComparer.Ordinal);
 
-    public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IOptions<BerthOptions> options, ILogger<AgentHostGrain> logger)
+    public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IHostFirewall firewall,
+        IOptions<BerthOptions> options, IOptions<DatabaseOptions> database, ILogger<AgentHostGrain> logger)
     {
         _snapshots = snapshots;
+        _firewall = firewall;
         _options = options.Value;
+        _egressRequired = _options.Security.RequireEgressPolicy ?? database.Value.Provider == DatabaseProvider.Postgres;
         var hostId = this.GetPrimaryKeyString();
         // An id no configuration names gets NotFound from every call, not a failed activation.
         _host = _options.EffectiveHosts.FirstOrDefault(h => h.Id == hostId);
@@ -90,6 +100,8 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private string? Problem =>
         _unreachable is { } down
             ? $"Docker host '{HostId}' is unreachable: {down}"
+            : _egressRequired && _egress is { Managed: false, Problem: var egress }
+                ? $"Docker host '{HostId}' cannot enforce egress policy, so no tenant container is placed there: {egress} (Berth:Security:RequireEgressPolicy)"
             : _consecutiveFailures >= _options.HostUnhealthyAfterFailures && DateTimeOffset.UtcNow - _lastFailureAt < _options.HostUnhealthyCooldown
                 ? $"Docker host '{HostId}' is unhealthy: {_consecutiveFailures} creates in a row failed, last: {_lastError}"
                 : null;
@@ -144,6 +156,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             // A tenant waits on a cold create, and its call has a response timeout of its own.
             var deadline = Pools.MemberDeadlines.Create(request.Spec, _options);
             using var timeout = new CancellationTokenSource(background || deadline < ColdCreateLimit ? deadline : ColdCreateLimit);
+            if (spec.Egress is { } egress) await PrepareNetworkAsync(runtime, egress, timeout.Token);
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
             _consecutiveFailures = 0;
             _unreachable = null;
@@ -289,7 +302,56 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         _managedContainers,
         _createsInFlight,
         _lastSweep,
-        _lastError));
+        _lastError,
+        _egress switch { null => "unknown", { Managed: true } => "managed", _ => "unmanaged" },
+        _egress?.Problem,
+        _egress?.Notes.ToArray() ?? []));
+
+    /// <summary>
+    /// The policy's network exists and its rules are in place before a container joins it. Where the
+    /// rules cannot be installed and policy is required, nothing is created.
+    /// </summary>
+    private async Task PrepareNetworkAsync(IContainerRuntime runtime, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        var network = await runtime.EnsureTenantNetworkAsync(_options.Security.TenantNetwork, policy, cancellationToken);
+        if (!_enforcedBridges.Contains(network.Bridge) || _egress is not { Managed: true })
+        {
+            await EnforceEgressAsync(runtime, cancellationToken);
+        }
+        if (_egressRequired && _egress is { Managed: false, Problem: var problem })
+        {
+            throw BerthException.Unavailable($"Docker host '{HostId}' cannot enforce egress policy, so no tenant container is placed there: {problem}", _options.RetryAfterSeconds);
+        }
+    }
+
+    /// <summary>Installs or repairs the rules of every tenant network of this engine ("egress: managed"), or says why it cannot.</summary>
+    private async Task EnforceEgressAsync(IContainerRuntime runtime, CancellationToken cancellationToken)
+    {
+        var networks = await runtime.ListTenantNetworksAsync(cancellationToken);
+        if (networks.Count == 0)
+        {
+            // A host that has just come up: its default network, so it can say whether it is managed.
+            networks = [await runtime.EnsureTenantNetworkAsync(_options.Security.TenantNetwork, EgressPolicy.Default, cancellationToken)];
+        }
+        var engineKeys = networks.Select(n => n.EngineKey).Distinct().ToArray();
+        EgressEnforcement result = new(true, null, []);
+        foreach (var key in engineKeys)
+        {
+            result = await _firewall.EnforceAsync(key, [.. networks.Where(n => n.EngineKey == key)], cancellationToken);
+            if (!result.Managed) break;
+        }
+        if (_egress is null || _egress.Managed != result.Managed || _egress.Problem != result.Problem)
+        {
+            if (result.Managed) _logger.LogInformation("Egress policy is enforced on host {Host}", HostId);
+            else if (_egressRequired) _logger.LogError("Host {Host} cannot enforce egress policy; no tenant container is placed there: {Problem}", HostId, result.Problem);
+            else _logger.LogWarning("Host {Host} cannot enforce egress policy, and Berth:Security:RequireEgressPolicy is off: its tenants reach the host and private ranges. {Problem}", HostId, result.Problem);
+        }
+        _egress = result;
+        if (result.Managed)
+        {
+            foreach (var network in networks) _enforcedBridges.Add(network.Bridge);
+        }
+    }
 
     private Dictionary<string, string> MemberLabels(string memberId) => new()
     {
@@ -327,6 +389,19 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             _lastError = ex.Message;
             if (_unreachable is null) _logger.LogWarning(ex, "Docker host {Host} does not answer", HostId);
             _unreachable = ex.Message;
+        }
+        if (containers is not null)
+        {
+            try
+            {
+                // Rules lost to a reboot, an engine restart or a hand edit come back within a sweep.
+                await EnforceEgressAsync(Runtime, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                _egress = EgressEnforcement.Unmanaged($"the egress rules could not be checked: {ex.Message}");
+                _logger.LogWarning(ex, "Checking the egress rules of host {Host} failed", HostId);
+            }
         }
         var byWorkload = (containers ?? []).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
         var problem = Problem;

@@ -12,7 +12,10 @@ public sealed record ContainerCreateSpec
     public required IReadOnlyDictionary<string, string> Labels { get; init; }
     public string? User { get; init; }
     public bool ReadOnlyRootFilesystem { get; init; }
+    /// <summary><c>none</c>, <c>host</c>, or the tenant network's name (then <see cref="Egress"/> is set).</summary>
     public string NetworkMode { get; init; } = "bridge";
+    /// <summary>The policy of the tenant network the container joins; null with network_mode none or host.</summary>
+    public EgressPolicy? Egress { get; init; }
     public long? MemoryBytes { get; init; }
     public double? Cpus { get; init; }
     public long? PidsLimit { get; init; }

@@ -1,5 +1,6 @@
 using Berth.Configuration;
 using Berth.Contracts;
+using Berth.Network;
 
 namespace Berth.Runtime;
 
@@ -41,7 +42,8 @@ public static class ContainerSpecBuilder
             Labels = labels,
             User = spec.User ?? options.Security.DefaultUser,
             ReadOnlyRootFilesystem = spec.ReadOnly,
-            NetworkMode = spec.NetworkMode == "bridge" && options.Security.TenantNetwork is { Length: > 0 } network ? network : spec.NetworkMode,
+            NetworkMode = spec.NetworkMode == "bridge" ? TenantNetworks.NetworkName(options.Security.TenantNetwork, spec.Egress) : spec.NetworkMode,
+            Egress = spec.NetworkMode == "bridge" ? spec.Egress : null,
             MemoryBytes = spec.Limits.MemoryBytes ?? options.Security.DefaultMemoryBytes,
             Cpus = spec.Limits.Cpus ?? options.Security.DefaultCpus,
             Privileged = spec.Privileged,

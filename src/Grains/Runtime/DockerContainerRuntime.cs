@@ -1,5 +1,7 @@
 using System.Net;
 using Berth.Contracts;
+using Berth.Network;
+using Berth.Specs;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
@@ -9,7 +11,8 @@ namespace Berth.Runtime;
 public sealed class DockerContainerRuntime(DockerClient client) : IContainerRuntime, IDisposable
 {
     private const string IccOption = "com.docker.network.bridge.enable_icc";
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _networksReady = new(StringComparer.Ordinal);
+    private const string BridgeNameOption = "com.docker.network.bridge.name";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TenantNetwork> _networksReady = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _networkLock = new(1, 1);
 
     public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
@@ -54,9 +57,11 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
                 IpcMode = spec.IpcMode ?? "private",
             },
         };
-        if (spec.NetworkMode is not ("bridge" or "none" or "host" or "default"))
+        if (spec.Egress is { } egress)
         {
-            await EnsureTenantNetworkAsync(spec.NetworkMode, cancellationToken);
+            // Normally made (and firewalled) by the host grain before; cheap once cached.
+            var prefix = spec.NetworkMode[..^(egress.Key.Length + 1)];
+            await EnsureTenantNetworkAsync(prefix, egress, cancellationToken);
         }
         try
         {
@@ -69,19 +74,17 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         }
     }
 
-    /// <summary>
-    /// Creates the tenants' bridge network with inter-container traffic disabled, once per engine.
-    /// An existing network of that name that lets containers talk is refused, never used.
-    /// </summary>
-    private async Task EnsureTenantNetworkAsync(string name, CancellationToken cancellationToken)
+    public async Task<TenantNetwork> EnsureTenantNetworkAsync(string prefix, EgressPolicy policy, CancellationToken cancellationToken)
     {
-        if (_networksReady.ContainsKey(name)) return;
+        var name = TenantNetworks.NetworkName(prefix, policy);
+        if (_networksReady.TryGetValue(name, out var ready)) return ready;
         await _networkLock.WaitAsync(cancellationToken);
         try
         {
-            if (_networksReady.ContainsKey(name)) return;
-            var existing = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
-                .FirstOrDefault(n => n.Name == name);
+            if (_networksReady.TryGetValue(name, out ready)) return ready;
+            var engineKey = await EngineKeyAsync(cancellationToken);
+            var bridge = TenantNetworks.BridgeName(engineKey, policy);
+            var existing = await FindNetworkAsync(name, cancellationToken);
             if (existing is null)
             {
                 try
@@ -91,27 +94,58 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
                         Name = name,
                         Driver = "bridge",
                         CheckDuplicate = true,
-                        Options = new Dictionary<string, string> { [IccOption] = "false" },
-                        Labels = new Dictionary<string, string> { [BerthLabels.Managed] = "true" },
+                        Options = new Dictionary<string, string> { [IccOption] = "false", [BridgeNameOption] = bridge },
+                        Labels = new Dictionary<string, string> { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical },
                     }, cancellationToken);
                 }
                 catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
                 {
                     // Another silo created it a moment ago.
                 }
-                existing = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken)).First(n => n.Name == name);
+                existing = await FindNetworkAsync(name, cancellationToken)
+                    ?? throw new InvalidOperationException($"Docker network '{name}' vanished right after it was created");
             }
             if (existing.Options is null || !existing.Options.TryGetValue(IccOption, out var icc) || icc != "false")
             {
                 throw new InvalidOperationException($"Docker network '{name}' exists but lets containers reach each other ({IccOption} is not false); remove it or set Berth:Security:TenantNetwork");
             }
-            _networksReady[name] = true;
+            if (!existing.Options.TryGetValue(BridgeNameOption, out var actual) || actual != bridge
+                || TenantNetworks.PolicyOf(existing.Labels).Canonical != policy.Canonical)
+            {
+                throw new InvalidOperationException($"Docker network '{name}' exists but is not Berth's network for egress policy '{policy.Canonical}' (bridge {bridge}); remove it");
+            }
+            return _networksReady[name] = new TenantNetwork(name, bridge, policy, engineKey);
         }
         finally
         {
             _networkLock.Release();
         }
     }
+
+    public async Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken)
+    {
+        var engineKey = await EngineKeyAsync(cancellationToken);
+        var networks = await client.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [TenantNetworks.EgressLabel] = true } },
+        }, cancellationToken);
+        return [.. networks
+            .Where(n => n.Options is not null && n.Options.TryGetValue(BridgeNameOption, out var b) && b.StartsWith(TenantNetworks.BridgePrefix, StringComparison.Ordinal))
+            .Select(n => new TenantNetwork(n.Name, n.Options[BridgeNameOption], TenantNetworks.PolicyOf(n.Labels), engineKey))];
+    }
+
+    private async Task<NetworkResponse?> FindNetworkAsync(string name, CancellationToken cancellationToken) =>
+        (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken)).FirstOrDefault(n => n.Name == name);
+
+    /// <summary>The engine's own id (stable with its data root): bridges and firewall chains are named after it.</summary>
+    private async Task<string> EngineKeyAsync(CancellationToken cancellationToken)
+    {
+        if (_engineKey is { } known) return known;
+        var info = await client.System.GetSystemInfoAsync(cancellationToken);
+        return _engineKey = EgressPolicy.Hash(info.ID);
+    }
+
+    private string? _engineKey;
 
     public async Task StartAsync(string containerId, CancellationToken cancellationToken) =>
         await client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);

@@ -1,4 +1,6 @@
 using Berth.Contracts;
+using Berth.Network;
+using Berth.Specs;
 
 namespace Berth.Runtime;
 
@@ -41,6 +43,16 @@ public interface IContainerRuntime
 
     /// <summary>Extracts a tar into the directory <paramref name="path"/> of the container.</summary>
     Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The bridge network of one egress policy (<c>{prefix}-{policy key}</c>), created once with
+    /// inter-container traffic off and a bridge name the host firewall can match. An existing network
+    /// of that name that lets containers talk, or has another bridge, is refused, never used.
+    /// </summary>
+    Task<TenantNetwork> EnsureTenantNetworkAsync(string prefix, EgressPolicy policy, CancellationToken cancellationToken);
+
+    /// <summary>Every tenant network on this engine (of any cluster: networks are the engine's, not a cluster's).</summary>
+    Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The engine does not have the image (no pulls happen: images are provisioned by the operator).</summary>

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Formats.Tar;
 using Berth.Contracts;
+using Berth.Network;
+using Berth.Specs;
 
 namespace Berth.Runtime;
 
@@ -213,5 +215,23 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
         /// <summary>Healthy by default when the spec has a healthcheck, unless a test says otherwise.</summary>
         public string? HealthStatus => Health ?? (Spec.Healthcheck is null ? null : "healthy");
+    }
+
+    private readonly ConcurrentDictionary<string, TenantNetwork> _networks = new(StringComparer.Ordinal);
+
+    /// <summary>Stands for the engine's id in bridge names; unique per fake engine.</summary>
+    public string EngineKey { get; } = EgressPolicy.Hash(Guid.NewGuid().ToString());
+
+    public Task<TenantNetwork> EnsureTenantNetworkAsync(string prefix, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        var name = TenantNetworks.NetworkName(prefix, policy);
+        return Task.FromResult(_networks.GetOrAdd(name, _ => new TenantNetwork(name, TenantNetworks.BridgeName(EngineKey, policy), policy, EngineKey)));
+    }
+
+    public Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        return Task.FromResult<IReadOnlyList<TenantNetwork>>([.. _networks.Values]);
     }
 }

@@ -45,7 +45,7 @@ public sealed class HardeningTests(BerthClusterFixture berth)
             Assert.True(host.NanoCPUs > 0);                                          // CPU limit (spec or default)
             Assert.Equal(user, inspect.Config.User);                                 // never root unless the spec says so
             Assert.False(host.Privileged);
-            Assert.Equal("berth-tenants", host.NetworkMode);                         // the ICC-disabled bridge, not host
+            Assert.Equal("berth-tenants-public", host.NetworkMode);                  // the ICC-disabled, firewalled bridge, not host
             Assert.True(string.IsNullOrEmpty(host.PidMode));                         // own PID namespace
             Assert.Equal("private", host.IpcMode);                                   // own IPC namespace
             Assert.True(host.Binds is null || host.Binds.Count == 0);                // no host bind mounts
@@ -54,7 +54,7 @@ public sealed class HardeningTests(BerthClusterFixture berth)
             Assert.Equal(readOnly, host.ReadonlyRootfs);
             Assert.All(inspect.NetworkSettings.Ports.Values.Where(b => b is not null).SelectMany(b => b), b => Assert.Equal("127.0.0.1", b.HostIP));
         }
-        var network = await berth.Docker.Networks.InspectNetworkAsync("berth-tenants");
+        var network = await berth.Docker.Networks.InspectNetworkAsync("berth-tenants-public");
         Assert.Equal("false", network.Options["com.docker.network.bridge.enable_icc"]);
         await berth.Api.ReleaseOkAsync($"t-{web}", web);
         await berth.Api.ReleaseOkAsync($"t-{bare}", bare);
@@ -67,7 +67,7 @@ public sealed class HardeningTests(BerthClusterFixture berth)
         await PutAsync(berth.Deployment, web, Workloads.WebServer(web, 0, 3), HttpStatusCode.Created);
         var a = await berth.Api.ClaimOkAsync($"a-{web}", web);
         var b = await berth.Api.ClaimOkAsync($"b-{web}", web);
-        var addressOfA = (await berth.Docker.Containers.InspectContainerAsync(a.ContainerId)).NetworkSettings.Networks["berth-tenants"].IPAddress;
+        var addressOfA = (await berth.Docker.Containers.InspectContainerAsync(a.ContainerId)).NetworkSettings.Networks["berth-tenants-public"].IPAddress;
         Assert.False(string.IsNullOrEmpty(addressOfA));
 
         // Control: A's server answers on that address, so a refusal below means isolation, not a dead server.

@@ -18,6 +18,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
 
     public InMemoryContainerRuntime Runtime { get; } = new(Image, "berth-test:other");
 
+    /// <summary>The silo's firewall: tests may make the host unmanaged (egress policy cannot be enforced).</summary>
+    public Berth.Network.InMemoryHostFirewall Firewall { get; } = new();
+
     public InProcessTestCluster Cluster { get; }
 
     /// <summary>Where the filesystem sink keeps this cluster's snapshots.</summary>
@@ -38,6 +41,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<SnapshotSinks>();
             silo.Services.AddSingleton<SnapshotTransfer>();
             silo.Services.AddSingleton<Berth.Secrets.SecretProtector>();
+            silo.Services.AddSingleton<Berth.Network.IHostFirewall>(Firewall);
             silo.Services.AddSingleton<IContainerRuntimeProvider>(
                 new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = Runtime }));
             silo.Services.AddSingleton<IOptions<BerthOptions>>(Options.Create(new BerthOptions

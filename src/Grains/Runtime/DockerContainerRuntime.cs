@@ -85,6 +85,13 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
             var engineKey = await EngineKeyAsync(cancellationToken);
             var bridge = TenantNetworks.BridgeName(engineKey, policy);
             var existing = await FindNetworkAsync(name, cancellationToken);
+            if (existing is not null && existing.Labels?.ContainsKey(TenantNetworks.EgressLabel) == true && !IsFor(existing, bridge, policy)
+                && (await client.Networks.InspectNetworkAsync(existing.ID, cancellationToken)).Containers is not { Count: > 0 })
+            {
+                // An empty network of an older Berth (other bridge naming): replaced rather than refused.
+                await client.Networks.DeleteNetworkAsync(existing.ID, cancellationToken);
+                existing = null;
+            }
             if (existing is null)
             {
                 try
@@ -109,8 +116,7 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
             {
                 throw new InvalidOperationException($"Docker network '{name}' exists but lets containers reach each other ({IccOption} is not false); remove it or set Berth:Security:TenantNetwork");
             }
-            if (!existing.Options.TryGetValue(BridgeNameOption, out var actual) || actual != bridge
-                || TenantNetworks.PolicyOf(existing.Labels).Canonical != policy.Canonical)
+            if (!IsFor(existing, bridge, policy))
             {
                 throw new InvalidOperationException($"Docker network '{name}' exists but is not Berth's network for egress policy '{policy.Canonical}' (bridge {bridge}); remove it");
             }
@@ -134,15 +140,23 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
             .Select(n => new TenantNetwork(n.Name, n.Options[BridgeNameOption], TenantNetworks.PolicyOf(n.Labels), engineKey))];
     }
 
+    private static bool IsFor(NetworkResponse network, string bridge, EgressPolicy policy) =>
+        network.Options is not null && network.Options.TryGetValue(BridgeNameOption, out var actual) && actual == bridge
+        && TenantNetworks.PolicyOf(network.Labels).Canonical == policy.Canonical;
+
     private async Task<NetworkResponse?> FindNetworkAsync(string name, CancellationToken cancellationToken) =>
         (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken)).FirstOrDefault(n => n.Name == name);
 
-    /// <summary>The engine's own id (stable with its data root): bridges and firewall chains are named after it.</summary>
+    /// <summary>
+    /// Names the engine's bridges and firewall chain. The engine id alone is not enough: engines on
+    /// one machine share it (it comes from /etc/docker, not the data root), and two engines using one
+    /// bridge name would share one bridge.
+    /// </summary>
     private async Task<string> EngineKeyAsync(CancellationToken cancellationToken)
     {
         if (_engineKey is { } known) return known;
         var info = await client.System.GetSystemInfoAsync(cancellationToken);
-        return _engineKey = EgressPolicy.Hash(info.ID);
+        return _engineKey = EgressPolicy.Hash($"{info.ID}|{info.DockerRootDir}");
     }
 
     private string? _engineKey;

@@ -128,6 +128,8 @@ public sealed class PrivateDockerEngine : IAsyncDisposable
             if (_dockerd is { HasExited: false })
             {
                 await RunAsync("bash", $"-c \"docker -H {Endpoint} ps -aq | xargs -r docker -H {Endpoint} rm -f\"");
+                // Its networks' bridges live in the host's namespace and would outlive the engine.
+                await RunAsync("docker", $"-H {Endpoint} network prune -f", check: false);
             }
             await StopAsync();
         }

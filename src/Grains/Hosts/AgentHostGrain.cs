@@ -148,6 +148,12 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         var runtime = Runtime;
         var spec = ContainerSpecBuilder.Build(request, Host, _options);
         var background = request.TenantId is null;
+        // Outside the failure count below: a host that cannot enforce egress policy is not a broken engine.
+        if (spec.Egress is { } egress)
+        {
+            using var networkTimeout = new CancellationTokenSource(ColdCreateLimit);
+            await PrepareNetworkAsync(runtime, egress, networkTimeout.Token);
+        }
         if (background) await _createSlots.WaitAsync();
         _createsInFlight++;
         try
@@ -156,7 +162,6 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             // A tenant waits on a cold create, and its call has a response timeout of its own.
             var deadline = Pools.MemberDeadlines.Create(request.Spec, _options);
             using var timeout = new CancellationTokenSource(background || deadline < ColdCreateLimit ? deadline : ColdCreateLimit);
-            if (spec.Egress is { } egress) await PrepareNetworkAsync(runtime, egress, timeout.Token);
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
             _consecutiveFailures = 0;
             _unreachable = null;

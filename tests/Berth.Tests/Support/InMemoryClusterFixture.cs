@@ -62,6 +62,8 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
                 },
                 HostUnhealthyCooldown = TimeSpan.FromSeconds(1),
                 Quotas = new QuotaOptions { MaxClaimsPerTenant = 3 },
+                // As in production: no tenant container on a host that cannot enforce egress policy.
+                Security = new SecurityOptions { RequireEgressPolicy = true },
             }));
         });
         Cluster = builder.Build();

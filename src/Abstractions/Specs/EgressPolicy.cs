@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Berth.Specs;
 
@@ -27,10 +28,12 @@ public sealed record EgressPolicy
     [Id(1)] public EgressAllowEntry[] Allow { get; init; } = [];
 
     /// <summary>One text per distinct policy, stable across processes: <c>public</c>, <c>none</c>, <c>none+10.1.2.3/32:5432,…</c>.</summary>
+    [JsonIgnore]
     public string Canonical =>
         Allow.Length == 0 ? ModeText : $"{ModeText}+{string.Join(",", Allow.Select(a => a.ToString()).Order(StringComparer.Ordinal))}";
 
     /// <summary>A short name for the policy's network: <c>public</c>, <c>none</c>, or a hash of the allow list.</summary>
+    [JsonIgnore]
     public string Key => Allow.Length == 0 ? ModeText : $"{ModeText}-{Hash(Canonical)}";
 
     private string ModeText => Mode == EgressMode.None ? "none" : "public";

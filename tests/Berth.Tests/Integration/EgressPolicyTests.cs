@@ -91,6 +91,12 @@ public sealed class EgressPolicyTests(BerthClusterFixture berth)
         Assert.NotEqual(0, exit);
         Assert.Contains(Refused, output);
 
+        // Another tenant's container, on another policy's bridge: refused by the firewall (not merely
+        // unanswered: nothing listens there, which would say "Connection refused").
+        var neighbour = (await berth.Docker.Containers.InspectContainerAsync(allowed.ContainerId)).NetworkSettings.Networks.Values.Single().IPAddress;
+        (exit, output) = await ConnectAsync(berth.Docker, publicOnly.ContainerId!, neighbour, PlainContainer.ServedPort);
+        Assert.Contains(Refused, output);
+
         // none: no route anywhere, refused at once rather than left to time out.
         foreach (var address in new[] { server.Address, await GatewayOfAsync(berth.Docker, none.ContainerId!) })
         {

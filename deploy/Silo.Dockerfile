@@ -7,6 +7,9 @@ RUN dotnet publish src/Silo/Berth.Silo.csproj -c Release -o /app
 
 # The silo hosts the Orleans dashboard services, which need the ASP.NET Core runtime.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# The silo enforces tenants' egress policy with the host's firewall (it runs with host networking
+# and CAP_NET_ADMIN; see docker-compose.yml and docs/security.md).
+RUN apt-get update && apt-get install -y --no-install-recommends iptables && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 COPY workloads /workloads

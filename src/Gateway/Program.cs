@@ -36,6 +36,7 @@ builder.UseOrleansClient(client =>
     {
         client.UseLocalhostClustering(gatewayOptions.EffectiveSiloGatewayPorts, serviceId: gatewayOptions.ServiceId, clusterId: gatewayOptions.ClusterId);
     }
+    client.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
     client.UseConnectionRetryFilter<ConnectRetryFilter>();
     client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = gatewayOptions.CallTimeout);
     client.AddDashboard();

@@ -17,6 +17,7 @@ builder.Services.AddHostedService<WorkloadDirectoryLoader>();
 builder.UseOrleans(silo =>
 {
     silo.UseBerthDatabase(databaseOptions, siloOptions, berthOptions.ClusterId);
+    silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
     silo.AddDashboard();
 });
 

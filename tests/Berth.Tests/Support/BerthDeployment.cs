@@ -8,7 +8,10 @@ namespace Berth.Tests.Support;
 /// A real Berth made of processes: N silos and one gateway (Kestrel on 127.0.0.1), on SQLite,
 /// PostgreSQL (a database of its own) or memory, driving a real Docker engine. Silos can be
 /// killed (SIGKILL), stopped (SIGTERM) and started again. Every container carries a cluster id
-/// unique to the deployment, so disposal removes exactly its own.
+/// unique to the deployment, so disposal removes exactly its own. On PostgreSQL (the multi-host
+/// setting, where cluster TLS is required) every silo and the gateway get a throwaway cluster CA's
+/// certificate through <c>Cluster__Tls__*</c>, so every PostgreSQL test runs with mutual TLS on;
+/// an entry of the same name in the extra environments wins.
 /// </summary>
 public sealed class BerthDeployment : IAsyncDisposable
 {
@@ -46,7 +49,20 @@ public sealed class BerthDeployment : IAsyncDisposable
         Http = NewClient(AdminKey);
         Api = new BerthApi(Http);
         Docker = DockerRequirement.CreateClient();
+        if (provider == DatabaseProvider.Postgres) Certificates = new ClusterCertificates(Path.Combine(_workDir, "tls"));
     }
+
+    /// <summary>The cluster's CA and certificate (PostgreSQL deployments), given to every silo and the gateway.</summary>
+    public ClusterCertificates? Certificates { get; }
+
+    /// <summary>The silos' silo-to-silo ports, by silo index.</summary>
+    public IReadOnlyList<int> SiloPorts => _siloPorts;
+
+    /// <summary>The silos' gateway (Orleans client) ports, by silo index.</summary>
+    public IReadOnlyList<int> SiloGatewayPorts => _gatewayPorts;
+
+    /// <summary>The environment the gateway is started with, e.g. to start another Orleans client like it.</summary>
+    public IReadOnlyDictionary<string, string> NewGatewayEnvironment() => GatewayEnvironment();
 
     public string ClusterId { get; }
 
@@ -93,11 +109,19 @@ public sealed class BerthDeployment : IAsyncDisposable
         await WaitUntilReadyAsync();
     }
 
-    private Dictionary<string, string> CommonEnvironment() => new()
+    private Dictionary<string, string> CommonEnvironment()
     {
-        ["Database__Provider"] = _provider.ToString(),
-        ["Database__ConnectionString"] = _connectionString,
-    };
+        var env = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = _provider.ToString(),
+            ["Database__ConnectionString"] = _connectionString,
+        };
+        if (Certificates is not null)
+        {
+            foreach (var (key, value) in Certificates.Environment) env[key] = value;
+        }
+        return env;
+    }
 
     private Dictionary<string, string> GatewayEnvironment()
     {

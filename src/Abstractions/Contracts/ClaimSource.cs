@@ -6,4 +6,6 @@ public enum ClaimSource
     Warm,
     /// <summary>The pool had no idle member, so one was created for this claim.</summary>
     Cold,
+    /// <summary>The claim waited in line and took the next member that became ready (pool.claim_wait).</summary>
+    Queued,
 }

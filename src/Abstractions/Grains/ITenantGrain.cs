@@ -19,6 +19,14 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantClaimView> Claim(string workload, string? operationId);
 
     /// <summary>
+    /// The pool reserved a member for this tenant's claim in line. Interleaves with the waiting
+    /// claim, which only wakes up and asks the pool again.
+    /// </summary>
+    [AlwaysInterleave, OneWay]
+    [Alias("OnMemberReserved")]
+    Task OnMemberReserved(string workload);
+
+    /// <summary>
     /// Destroys the tenant's container of <paramref name="workload"/> (or its only one when null).
     /// A call repeating a recent <paramref name="operationId"/> (a retry that outlived its first
     /// attempt) changes nothing, so it can never release a claim made after that release.

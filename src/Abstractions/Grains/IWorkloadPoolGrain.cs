@@ -17,6 +17,10 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [Alias("Claim")]
     Task<PoolClaimTicket> Claim(string tenantId);
 
+    /// <summary>A claim in line gives up (its deadline passed); a member reserved for it meanwhile is returned, not lost.</summary>
+    [Alias("LeaveLine")]
+    Task<PoolClaimTicket?> LeaveLine(string tenantId);
+
     /// <summary>The tenant created its cold member; records the container and returns the claim.</summary>
     [Alias("CompleteColdClaim")]
     Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container);

@@ -83,6 +83,11 @@ public sealed record PoolSpec
     [Id(3)] public TimeSpan LostTimeout { get; init; } = TimeSpan.FromHours(1);
     /// <summary>A quota: new claims this workload hands out per minute; null for no limit.</summary>
     [Id(4)] public int? ClaimsPerMinute { get; init; }
+    /// <summary>
+    /// How long a claim that finds no idle member waits in line for one that is being made (or
+    /// for room), in arrival order, before a 503 with Retry-After. Zero: never wait.
+    /// </summary>
+    [Id(5)] public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 [GenerateSerializer, Alias("Berth.Specs.SyncSpec"), Immutable]

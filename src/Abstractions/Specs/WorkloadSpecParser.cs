@@ -391,8 +391,9 @@ public static partial class WorkloadSpecParser
             var idle = fields.Duration("idle_timeout", defaults.IdleTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
             var lost = fields.Duration("lost_timeout", defaults.LostTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
             int? rate = fields.Peek("claims_per_minute") is null ? null : fields.Int("claims_per_minute", 0, min: 1, max: 1_000_000);
+            var wait = fields.Duration("claim_wait", defaults.ClaimWait, min: TimeSpan.Zero, max: TimeSpan.FromMinutes(10));
             fields.RejectUnknown();
-            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost, ClaimsPerMinute = rate };
+            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost, ClaimsPerMinute = rate, ClaimWait = wait };
         }
 
         private SyncSpec? ReadSync(SpecNode node)

@@ -33,6 +33,8 @@ public sealed class WorkloadPoolGrain(
     private readonly Dictionary<string, int> _missingReports = new(StringComparer.Ordinal);
     /// <summary>Containers Docker runs for this workload that no member owns, and when each was first seen.</summary>
     private readonly Dictionary<string, DateTimeOffset> _orphansSeen = new(StringComparer.Ordinal);
+    /// <summary>Claims waiting for the next member that becomes ready (pool.claim_wait).</summary>
+    private readonly ClaimQueue _queue = new();
     /// <summary>Hosts that reported themselves down or unhealthy, with the reason; skipped until they recover.</summary>
     private readonly Dictionary<string, string> _hostProblems = new(StringComparer.Ordinal);
 
@@ -140,12 +142,17 @@ public sealed class WorkloadPoolGrain(
         }
 
         // Retries converge: a tenant that already holds a member of this pool gets that member.
+        // (A claim that waited in line finds here the member reserved for it.)
         var held = Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed);
         if (held is not null)
         {
+            _queue.Leave(tenantId);
             return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec);
         }
-        CheckClaimRate(spec.Pool);
+        _queue.Expire(Now);
+        var place = _queue.PositionOf(tenantId);
+        // A claim asking again from its place in line was counted when it arrived.
+        if (place < 0) CheckClaimRate(spec.Pool);
         // A cold creation the tenant started and never finished (it crashed mid-claim) is abandoned,
         // and a lost container makes way for a fresh one.
         foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State is PoolMemberState.Creating or PoolMemberState.Lost).ToList())
@@ -158,14 +165,29 @@ public sealed class WorkloadPoolGrain(
                 && !_hostProblems.ContainsKey(m.HostId))
             .OrderBy(m => m.StateSince)
             .FirstOrDefault();
-        if (idle is not null)
+        // Idle members go to the line first (AssignToWaiting); a newcomer does not jump it.
+        if (idle is not null && (place == 0 || _queue.Count == 0))
         {
+            _queue.Leave(tenantId);
             idle.TenantId = tenantId;
             idle.Source = ClaimSource.Warm;
             idle.MoveTo(PoolMemberState.Claimed, Now);
             await SaveAsync();
             return new PoolClaimTicket(idle.MemberId, idle.HostId, ClaimSource.Warm, idle.Container, null, spec);
         }
+
+        // Members on their way that no one ahead in line will take: waiting for one beats a cold create.
+        var ahead = place < 0 ? _queue.Count : place;
+        var coming = Members.Count(m => m.TenantId is null && m.SpecVersion == Books.Version && m.State == PoolMemberState.Creating);
+        var freeing = Members.Count(m => m.State == PoolMemberState.Destroying);
+        var room = TotalMembers < spec.Pool.MaxSize;
+        var slowHealth = MemberDeadlines.ColdClaimRetryAfter(spec, _options);
+        var canWait = spec.Pool.ClaimWait > TimeSpan.Zero && (slowHealth is null || slowHealth <= spec.Pool.ClaimWait.TotalSeconds);
+        if (canWait && (ahead < coming || (!room && ahead < coming + freeing) || (room && slowHealth is not null)))
+        {
+            return await WaitInLineAsync(tenantId, spec);
+        }
+        _queue.Leave(tenantId);
 
         if (TotalMembers >= spec.Pool.MaxSize)
         {
@@ -192,6 +214,60 @@ public sealed class WorkloadPoolGrain(
         await PersistAsync();
         return new PoolClaimTicket(cold.MemberId, cold.HostId, ClaimSource.Cold, null,
             new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId), spec);
+    }
+
+    /// <summary>Puts the claim in line; the refill counts the line, so members come for it.</summary>
+    private async Task<PoolClaimTicket> WaitInLineAsync(string tenantId, WorkloadSpec spec)
+    {
+        var fresh = _queue.PositionOf(tenantId) < 0;
+        _queue.Join(tenantId, Now + spec.Pool.ClaimWait);
+        if (fresh && RefillWanted() > 0) await SaveAsync();
+        return PoolClaimTicket.InLine(spec);
+    }
+
+    public Task<PoolClaimTicket?> LeaveLine(string tenantId)
+    {
+        _queue.Leave(tenantId);
+        var held = Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed);
+        return Task.FromResult(held is null || Books.Spec is not { } spec
+            ? null
+            : new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec));
+    }
+
+    /// <summary>
+    /// Hands idle members to the claims in line, first come first served, recorded before the
+    /// tenants are told (they find the member when they ask again). Returns whether any was handed.
+    /// </summary>
+    private bool AssignToWaiting()
+    {
+        var assigned = new List<string>();
+        while (_queue.Count > 0)
+        {
+            var idle = Members
+                .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null && !_hostProblems.ContainsKey(m.HostId))
+                .OrderBy(m => m.StateSince)
+                .FirstOrDefault();
+            if (idle is null || _queue.Next(Now) is not { } tenantId) break;
+            idle.TenantId = tenantId;
+            idle.Source = ClaimSource.Queued;
+            idle.MoveTo(PoolMemberState.Claimed, Now);
+            assigned.Add(tenantId);
+        }
+        if (assigned.Count == 0) return false;
+        _tellAfterSave.AddRange(assigned);
+        return true;
+    }
+
+    /// <summary>Tenants to tell, once the books that reserve their members are stored.</summary>
+    private readonly List<string> _tellAfterSave = [];
+
+    private void TellReserved()
+    {
+        foreach (var tenantId in _tellAfterSave)
+        {
+            _ = GrainFactory.GetGrain<ITenantGrain>(tenantId).OnMemberReserved(Workload);
+        }
+        _tellAfterSave.Clear();
     }
 
     /// <summary>Starts one more background member when none is coming (min_size 0, or all taken), so a waiting client finds one.</summary>
@@ -314,7 +390,7 @@ public sealed class WorkloadPoolGrain(
         else
         {
             member.MoveTo(PoolMemberState.Idle, Now);
-            if (RefillWanted() == 0)
+            if (!AssignToWaiting() && RefillWanted() == 0)
             {
                 // A member turning idle need not be durable at once: storage still says "creating",
                 // and should this activation die first, its successor gives that slot up and the
@@ -503,6 +579,8 @@ public sealed class WorkloadPoolGrain(
                 changed = true;
             }
         }
+        // Members a recovered host makes usable again go to the line too.
+        if (AssignToWaiting()) changed = true;
         AuditClaims(now);
         if (changed || _unsavedChanges || RefillWanted() > 0)
         {
@@ -571,7 +649,7 @@ public sealed class WorkloadPoolGrain(
             && m.State is PoolMemberState.Idle or PoolMemberState.Creating);
         var inFlight = Members.Count(m => m.TenantId is null && m.State == PoolMemberState.Creating);
         return Math.Min(
-            spec.Pool.MinSize - idleOrComing,
+            spec.Pool.MinSize + _queue.Count - idleOrComing,
             Math.Min(spec.Pool.MaxSize - TotalMembers, _options.MaxCreatesInFlightPerPool - inFlight));
     }
 
@@ -622,9 +700,10 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
-    private Task PersistAsync()
+    private async Task PersistAsync()
     {
         _unsavedChanges = false;
-        return state.WriteOrDeactivateAsync(this);
+        await state.WriteOrDeactivateAsync(this);
+        TellReserved();
     }
 }

@@ -88,6 +88,7 @@ public sealed class TenantGrain(
         // A refused claim (unknown workload, pool at max_size) reserved nothing and leaves no trace.
         // A reservation this grain dies before recording is found by the pool's claim audit.
         var ticket = await pool.Claim(TenantId);
+        if (ticket.Waiting) ticket = await WaitInLineAsync(pool, workload, ticket.Spec.Pool.ClaimWait);
 
         state.State.Claims[workload] = record;
         record.MemberId = ticket.MemberId;
@@ -125,6 +126,47 @@ public sealed class TenantGrain(
             throw;
         }
         return await MarkClaimedAsync(record, container);
+    }
+
+    /// <summary>Set while a claim waits in line; the pool's OnMemberReserved completes it.</summary>
+    private TaskCompletionSource? _memberReserved;
+
+    /// <summary>How often a claim in line asks again if the pool's word that a member is reserved got lost.</summary>
+    private static readonly TimeSpan LinePoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits in the pool's line until it reserves a member for this tenant or the wait runs out
+    /// (503, Retry-After). Nothing is recorded meanwhile: a crash here leaves no trace but the
+    /// reservation, which the pool's claim audit gives up.
+    /// </summary>
+    private async Task<PoolClaimTicket> WaitInLineAsync(IWorkloadPoolGrain pool, string workload, TimeSpan wait)
+    {
+        var deadline = Now + wait;
+        while (true)
+        {
+            _memberReserved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var left = deadline - Now;
+            if (left > TimeSpan.Zero)
+            {
+                await Task.WhenAny(_memberReserved.Task, Task.Delay(left < LinePoll ? left : LinePoll));
+            }
+            _memberReserved = null;
+            if (Now >= deadline)
+            {
+                if (await pool.LeaveLine(TenantId) is { } late) return late;
+                throw BerthException.Unavailable(
+                    $"no member of '{workload}' became ready within pool.claim_wait ({wait.TotalSeconds:0} s) for tenant '{TenantId}'; retry later",
+                    options.Value.RetryAfterSeconds);
+            }
+            var ticket = await pool.Claim(TenantId);
+            if (!ticket.Waiting) return ticket;
+        }
+    }
+
+    public Task OnMemberReserved(string workload)
+    {
+        _memberReserved?.TrySetResult();
+        return Task.CompletedTask;
     }
 
     /// <summary>

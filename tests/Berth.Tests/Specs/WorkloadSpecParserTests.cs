@@ -136,6 +136,8 @@ public sealed class WorkloadSpecParserTests
     [InlineData("id: w\nimage: i\npool:\n  min_size: -1\n", "pool.min_size", "between")]
     [InlineData("id: w\nimage: i\npool:\n  min_size: lots\n", "pool.min_size", "integer")]
     [InlineData("id: w\nimage: i\npool:\n  idle_timeout: soon\n", "pool.idle_timeout", "duration")]
+    [InlineData("id: w\nimage: i\npool:\n  claim_wait: forever\n", "pool.claim_wait", "duration")]
+    [InlineData("id: w\nimage: i\npool:\n  claim_wait: 2h\n", "pool.claim_wait", "")]
     [InlineData("id: w\nimage: i\nnetwork_mode: \"container:other\"\n", "network_mode", "must be one of")]
     [InlineData("id: w\nimage: i\nread_only: maybe\n", "read_only", "true or false")]
     [InlineData("id: w\nimage: i\ndeploy:\n  resources:\n    limits:\n      memory: 1k\n", "deploy.resources.limits.memory", "at least 6m")]

@@ -338,13 +338,8 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             // A host that has just come up: its default network, so it can say whether it is managed.
             networks = [await runtime.EnsureTenantNetworkAsync(_options.Security.TenantNetwork, EgressPolicy.Default, cancellationToken)];
         }
-        var engineKeys = networks.Select(n => n.EngineKey).Distinct().ToArray();
-        EgressEnforcement result = new(true, null, []);
-        foreach (var key in engineKeys)
-        {
-            result = await _firewall.EnforceAsync(key, [.. networks.Where(n => n.EngineKey == key)], cancellationToken);
-            if (!result.Managed) break;
-        }
+        // One engine per host grain: every network carries the same engine key.
+        var result = await _firewall.EnforceAsync(networks[0].EngineKey, networks, cancellationToken);
         if (_egress is null || _egress.Managed != result.Managed || _egress.Problem != result.Problem)
         {
             if (result.Managed) _logger.LogInformation("Egress policy is enforced on host {Host}", HostId);

@@ -34,10 +34,11 @@ public sealed class IptablesHostFirewall(BerthOwnAddresses ownAddresses, ILogger
         var resolved = await ResolveAsync(networks, notes, cancellationToken);
         var nameservers = Nameservers();
         var berth = await ownAddresses.GetAsync(cancellationToken);
+        var ipv6 = Ipv6InUse();
         await Writer.WaitAsync(cancellationToken);
         try
         {
-            foreach (var family in Ipv6InUse() ? new[] { V4, V6 } : [V4])
+            foreach (var family in ipv6 ? new[] { V4, V6 } : [V4])
             {
                 var wanted = EgressRules.Build(family.AddressFamily, engineKey, networks, nameservers, berth, resolved);
                 if (await ApplyAsync(family, wanted, cancellationToken) is { } problem)
@@ -54,7 +55,7 @@ public sealed class IptablesHostFirewall(BerthOwnAddresses ownAddresses, ILogger
         {
             Writer.Release();
         }
-        if (!Ipv6InUse()) notes.Add("IPv6 is off on this host: no ip6tables rules needed");
+        if (!ipv6) notes.Add("IPv6 is off on this host: no ip6tables rules needed");
         return new EgressEnforcement(true, null, notes);
     }
 

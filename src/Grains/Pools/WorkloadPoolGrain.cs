@@ -143,11 +143,10 @@ public sealed class WorkloadPoolGrain(
 
         // Retries converge: a tenant that already holds a member of this pool gets that member.
         // (A claim that waited in line finds here the member reserved for it.)
-        var held = Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed);
-        if (held is not null)
+        if (HeldTicket(tenantId, spec) is { } held)
         {
             _queue.Leave(tenantId);
-            return new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec);
+            return held;
         }
         _queue.Expire(Now);
         var place = _queue.PositionOf(tenantId);
@@ -160,11 +159,7 @@ public sealed class WorkloadPoolGrain(
             BeginDestroy(stale, stale.State == PoolMemberState.Lost ? "its tenant claimed again after losing it" : "superseded by a retried claim");
         }
 
-        var idle = Members
-            .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null
-                && !_hostProblems.ContainsKey(m.HostId))
-            .OrderBy(m => m.StateSince)
-            .FirstOrDefault();
+        var idle = NextIdle();
         // Idle members go to the line first (AssignToWaiting); a newcomer does not jump it.
         if (idle is not null && (place == 0 || _queue.Count == 0))
         {
@@ -228,11 +223,20 @@ public sealed class WorkloadPoolGrain(
     public Task<PoolClaimTicket?> LeaveLine(string tenantId)
     {
         _queue.Leave(tenantId);
-        var held = Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed);
-        return Task.FromResult(held is null || Books.Spec is not { } spec
-            ? null
-            : new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec));
+        return Task.FromResult(Books.Spec is { } spec ? HeldTicket(tenantId, spec) : null);
     }
+
+    /// <summary>The member the tenant already holds, as a ticket: how retries and claims in line converge.</summary>
+    private PoolClaimTicket? HeldTicket(string tenantId, WorkloadSpec spec) =>
+        Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed) is { } held
+            ? new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec)
+            : null;
+
+    /// <summary>The idle member to hand out next: current spec, on a usable host, idle longest.</summary>
+    private PoolMember? NextIdle() => Members
+        .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null && !_hostProblems.ContainsKey(m.HostId))
+        .OrderBy(m => m.StateSince)
+        .FirstOrDefault();
 
     /// <summary>
     /// Hands idle members to the claims in line, first come first served, recorded before the
@@ -243,10 +247,7 @@ public sealed class WorkloadPoolGrain(
         var assigned = new List<string>();
         while (_queue.Count > 0)
         {
-            var idle = Members
-                .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null && !_hostProblems.ContainsKey(m.HostId))
-                .OrderBy(m => m.StateSince)
-                .FirstOrDefault();
+            var idle = NextIdle();
             if (idle is null || _queue.Next(Now) is not { } tenantId) break;
             idle.TenantId = tenantId;
             idle.Source = ClaimSource.Queued;

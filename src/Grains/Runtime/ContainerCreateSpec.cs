@@ -14,7 +14,10 @@ public sealed record ContainerCreateSpec
     public bool ReadOnlyRootFilesystem { get; init; }
     /// <summary><c>none</c>, <c>host</c>, or the tenant network's name (then <see cref="Egress"/> is set).</summary>
     public string NetworkMode { get; init; } = "bridge";
-    /// <summary>The policy of the tenant network the container joins; null with network_mode none or host.</summary>
+    /// <summary>
+    /// The policy of the tenant network the container joins; null with network_mode none or host.
+    /// The host grain makes the network and its firewall rules before it asks for the create.
+    /// </summary>
     public EgressPolicy? Egress { get; init; }
     public long? MemoryBytes { get; init; }
     public double? Cpus { get; init; }

@@ -57,12 +57,6 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
                 IpcMode = spec.IpcMode ?? "private",
             },
         };
-        if (spec.Egress is { } egress)
-        {
-            // Normally made (and firewalled) by the host grain before; cheap once cached.
-            var prefix = spec.NetworkMode[..^(egress.Key.Length + 1)];
-            await EnsureTenantNetworkAsync(prefix, egress, cancellationToken);
-        }
         try
         {
             var response = await client.Containers.CreateContainerAsync(parameters, cancellationToken);

@@ -32,7 +32,7 @@ public sealed class EgressPolicyTests(BerthClusterFixture berth)
         (await berth.Api.PutWorkloadYamlAsync(workload, Workloads.WebServer(workload, min: 0, max: 2))).EnsureSuccessStatusCode();
         var claim = await berth.Api.ClaimOkAsync($"t-{workload}", workload);
         var tenantGateway = await GatewayOfAsync(berth.Docker, claim.ContainerId!);
-        var docker0 = (await berth.Docker.Networks.InspectNetworkAsync("bridge")).IPAM.Config[0].Gateway;
+        var docker0 = DefaultBridgeGateway((await berth.Docker.Networks.InspectNetworkAsync("bridge")).IPAM.Config[0]);
 
         // Control: the same listener answers a container on a network the test made itself, through
         // both gateways, so a refusal below is the policy and not a dead listener.
@@ -175,6 +175,18 @@ public sealed class EgressPolicyTests(BerthClusterFixture berth)
     /// <summary>busybox nc with an outer timeout (its own -w bounds only idle time); the output holds what the server sent or why not.</summary>
     private static Task<(long ExitCode, string Output)> ConnectAsync(DockerClient docker, string containerId, string address, int port) =>
         ContainerFiles.ExecAsync(docker, containerId, "busybox", "timeout", "5", "sh", "-c", $"echo | nc -w 2 {address} {port} 2>&1");
+
+    /// <summary>
+    /// docker0's address. A freshly started engine reports only the default bridge's subnet, not
+    /// its gateway; the engine then gives docker0 the subnet's first address.
+    /// </summary>
+    private static string DefaultBridgeGateway(IPAMConfig config)
+    {
+        if (!string.IsNullOrEmpty(config.Gateway)) return config.Gateway;
+        var bytes = System.Net.IPNetwork.Parse(config.Subnet).BaseAddress.GetAddressBytes();
+        bytes[^1]++;
+        return new System.Net.IPAddress(bytes).ToString();
+    }
 
     private static async Task<string> GatewayOfAsync(DockerClient docker, string containerId)
     {

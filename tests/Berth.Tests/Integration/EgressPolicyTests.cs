@@ -183,9 +183,9 @@ public sealed class EgressPolicyTests(BerthClusterFixture berth)
     private static string DefaultBridgeGateway(IPAMConfig config)
     {
         if (!string.IsNullOrEmpty(config.Gateway)) return config.Gateway;
-        var bytes = System.Net.IPNetwork.Parse(config.Subnet).BaseAddress.GetAddressBytes();
+        var bytes = IPNetwork.Parse(config.Subnet).BaseAddress.GetAddressBytes();
         bytes[^1]++;
-        return new System.Net.IPAddress(bytes).ToString();
+        return new IPAddress(bytes).ToString();
     }
 
     private static async Task<string> GatewayOfAsync(DockerClient docker, string containerId)

@@ -25,13 +25,24 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [Alias("CompleteColdClaim")]
     Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container);
 
-    /// <summary>The tenant's claim failed or was interrupted: its member (being created, or never confirmed) is destroyed.</summary>
+    /// <summary>
+    /// The tenant recorded its claim (and the member's owner): the pool's stored books forget the
+    /// handoff. Until then the claim audit asks the tenant about it.
+    /// </summary>
+    [OneWay]
+    [Alias("ConfirmClaim")]
+    Task ConfirmClaim(string tenantId, string memberId);
+
+    /// <summary>
+    /// The tenant's claim failed or was interrupted: its member (being created, or never confirmed) is
+    /// destroyed. <paramref name="container"/> is what the tenant knows of it, for a pool that restarted since.
+    /// </summary>
     [Alias("AbandonClaim")]
-    Task AbandonClaim(string tenantId, string memberId, string reason);
+    Task AbandonClaim(string tenantId, string memberId, string reason, RunningContainer? container);
 
     /// <summary>Recorded before the tenant removes its container: the member is never handed back.</summary>
     [Alias("BeginRelease")]
-    Task BeginRelease(string tenantId, string memberId);
+    Task BeginRelease(string tenantId, string memberId, RunningContainer? container);
 
     /// <summary>The tenant destroyed its member's container; the member leaves the pool, which refills.</summary>
     [Alias("CompleteRelease")]
@@ -55,6 +66,11 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [OneWay]
     [Alias("OnMemberDestroyed")]
     Task OnMemberDestroyed(string memberId);
+
+    /// <summary>The answer of a member's owner record (see <see cref="IMemberOwnerGrain.ReportToPool"/>); null when nobody holds it.</summary>
+    [OneWay]
+    [Alias("OnOwnerReported")]
+    Task OnOwnerReported(string memberId, MemberOwner? owner);
 
     /// <summary>A host's periodic report: its availability and this workload's containers on it.</summary>
     [OneWay]

@@ -15,7 +15,10 @@ public static partial class WorkloadSpecParser
     private static readonly string[] Modes = ["sync", "copy"];
     /// <summary>Backends Boilerhouse reaches through rclone that Berth does not speak; named so the refusal says why.</summary>
     private static readonly string[] RcloneBackends = ["gcs", "google cloud storage", "azure", "azureblob", "azurefiles", "b2", "swift", "sftp", "ftp", "dropbox", "drive", "onedrive", "box", "webdav", "hdfs", "local", "crypt"];
-    private const int MaxPoolSize = 1000;
+    /// <summary>Claimed containers live in their tenants' records, so a pool may serve this many tenants.</summary>
+    private const int MaxPoolSize = 100_000;
+    /// <summary>Warm (idle) members are in the pool's own books, which every claim writes: kept to a size that stays cheap.</summary>
+    private const int MaxWarmSize = 1000;
     private const long MinMemoryBytes = 6 * 1024 * 1024; // Docker refuses less.
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]
@@ -385,7 +388,7 @@ public static partial class WorkloadSpecParser
             var fields = Fields.Of(node, this);
             if (fields is null) return new PoolSpec();
             var defaults = new PoolSpec();
-            var min = fields.Int("min_size", defaults.MinSize, min: 0, max: MaxPoolSize);
+            var min = fields.Int("min_size", defaults.MinSize, min: 0, max: MaxWarmSize);
             var max = fields.Int("max_size", Math.Max(defaults.MaxSize, min), min: 1, max: MaxPoolSize);
             if (max < min) Error($"{node.Path}.max_size", "must be ≥ min_size");
             var idle = fields.Duration("idle_timeout", defaults.IdleTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));

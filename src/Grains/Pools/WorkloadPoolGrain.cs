@@ -29,8 +29,12 @@ public sealed class WorkloadPoolGrain(
     private DateTimeOffset _lastAudit = DateTimeOffset.MinValue;
     private string? _lastError;
     private IGrainTimer? _ticker;
-    /// <summary>Consecutive host reports that did not list a member's container; two in a row mean it is gone.</summary>
-    private readonly Dictionary<string, int> _missingReports = new(StringComparer.Ordinal);
+    /// <summary>Built from the stored state at activation; see <see cref="PoolBooks"/>.</summary>
+    private PoolBooks _books = null!;
+    /// <summary>Members whose owner record was asked for and has not answered yet (bounded, see LookUpOwners).</summary>
+    private readonly HashSet<string> _ownerLookups = new(StringComparer.Ordinal);
+    /// <summary>Members of unknown containers whose owner record said nobody holds them, and when.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _noOwnerSince = new(StringComparer.Ordinal);
     /// <summary>Containers Docker runs for this workload that no member owns, and when each was first seen.</summary>
     private readonly Dictionary<string, DateTimeOffset> _orphansSeen = new(StringComparer.Ordinal);
     /// <summary>Claims waiting for the next member that becomes ready (pool.claim_wait).</summary>
@@ -41,11 +45,14 @@ public sealed class WorkloadPoolGrain(
     private string Workload => this.GetPrimaryKeyString();
     private PoolState Books => state.State;
     private DateTimeOffset Now => clock.GetUtcNow();
-    private IEnumerable<PoolMember> Members => Books.Members.Values;
+    private IEnumerable<PoolMember> Members => _books.Members;
+    private const int MaxOwnerLookupsInFlight = 512;
+    private const int MaxClaimsInView = 1000;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Books.Spec is null || Books.Retired && Books.Members.Count == 0)
+        _books = new PoolBooks(state.State);
+        if (Books.Spec is null || Books.Retired && _books.Total == 0 && !_books.Handoffs.Any())
         {
             return; // Nothing to keep: an unknown or fully drained workload is collected when idle.
         }
@@ -143,39 +150,44 @@ public sealed class WorkloadPoolGrain(
 
         // Retries converge: a tenant that already holds a member of this pool gets that member.
         // (A claim that waited in line finds here the member reserved for it.)
-        if (HeldTicket(tenantId, spec) is { } held)
+        if (_books.HeldBy(tenantId) is { } held)
         {
-            _queue.Leave(tenantId);
-            return held;
+            if (held.LostSince is null)
+            {
+                _queue.Leave(tenantId);
+                return Ticket(held, spec);
+            }
+            // Its container died: the tenant saved what it could and claims afresh; the old one goes.
+            if (_books.EndClaim(tenantId, held.MemberId, held.Container, Now) is { } ended)
+            {
+                BeginDestroy(ended, "its tenant claimed again after losing it");
+            }
         }
         _queue.Expire(Now);
         var place = _queue.PositionOf(tenantId);
         // A claim asking again from its place in line was counted when it arrived.
         if (place < 0) CheckClaimRate(spec.Pool);
-        // A cold creation the tenant started and never finished (it crashed mid-claim) is abandoned,
-        // and a lost container makes way for a fresh one.
-        foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State is PoolMemberState.Creating or PoolMemberState.Lost).ToList())
+        // A cold creation the tenant started and never finished (it crashed mid-claim) is abandoned.
+        foreach (var stale in Members.Where(m => m.TenantId == tenantId && m.State == PoolMemberState.Creating).ToList())
         {
-            BeginDestroy(stale, stale.State == PoolMemberState.Lost ? "its tenant claimed again after losing it" : "superseded by a retried claim");
+            BeginDestroy(stale, "superseded by a retried claim");
         }
 
-        var idle = NextIdle();
+        var idle = _books.NextIdle(IsUsable);
         // Idle members go to the line first (AssignToWaiting); a newcomer does not jump it.
         if (idle is not null && (place == 0 || _queue.Count == 0))
         {
             _queue.Leave(tenantId);
-            idle.TenantId = tenantId;
-            idle.Source = ClaimSource.Warm;
-            idle.MoveTo(PoolMemberState.Claimed, Now);
+            var claim = _books.HandOut(idle, tenantId, ClaimSource.Warm, Now);
             await SaveAsync();
-            return new PoolClaimTicket(idle.MemberId, idle.HostId, ClaimSource.Warm, idle.Container, null, spec);
+            return Ticket(claim, spec);
         }
 
         // Members on their way that no one ahead in line will take: waiting for one beats a cold create.
         var ahead = place < 0 ? _queue.Count : place;
-        var coming = Members.Count(m => m.TenantId is null && m.SpecVersion == Books.Version && m.State == PoolMemberState.Creating);
+        var coming = _books.Coming();
         var freeing = Members.Count(m => m.State == PoolMemberState.Destroying);
-        var room = TotalMembers < spec.Pool.MaxSize;
+        var room = _books.Total < spec.Pool.MaxSize;
         var slowHealth = MemberDeadlines.ColdClaimRetryAfter(spec, _options);
         var canWait = spec.Pool.ClaimWait > TimeSpan.Zero && (slowHealth is null || slowHealth <= spec.Pool.ClaimWait.TotalSeconds);
         if (canWait && (ahead < coming || (!room && ahead < coming + freeing) || (room && slowHealth is not null)))
@@ -184,19 +196,19 @@ public sealed class WorkloadPoolGrain(
         }
         _queue.Leave(tenantId);
 
-        if (TotalMembers >= spec.Pool.MaxSize)
+        if (!room)
         {
             throw BerthException.AtMaxSize(
                 $"pool '{Workload}' is at max_size ({spec.Pool.MaxSize}) with no idle member; retry later",
                 _options.RetryAfterSeconds);
         }
-        if (PickHost() is null)
+        if (PickHost() is not { } hostId)
         {
             throw BerthException.Unavailable(
                 $"pool '{Workload}' has no idle member and no usable host: {string.Join("; ", _hostProblems.Values)}",
                 _options.RetryAfterSeconds);
         }
-        if (MemberDeadlines.ColdClaimRetryAfter(spec, _options) is { } retryAfter)
+        if (slowHealth is { } retryAfter)
         {
             // The client should not wait that long: it comes back once a member had time to turn healthy.
             await EnsureMemberComingAsync();
@@ -204,12 +216,15 @@ public sealed class WorkloadPoolGrain(
                 $"pool '{Workload}' has no idle member, and a new one needs at least {retryAfter}s to pass its healthcheck; retry then",
                 retryAfter);
         }
-        var cold = NewMember(tenantId);
+        var cold = _books.NewMember(hostId, tenantId, Now);
         cold.Source = ClaimSource.Cold;
         await PersistAsync();
         return new PoolClaimTicket(cold.MemberId, cold.HostId, ClaimSource.Cold, null,
             new MemberCreateRequest(cold.MemberId, spec, Books.Version, tenantId), spec);
     }
+
+    private static PoolClaimTicket Ticket(ClaimedMember claim, WorkloadSpec spec) =>
+        new(claim.MemberId, claim.HostId, claim.Source, claim.Container, null, spec);
 
     /// <summary>Puts the claim in line; the refill counts the line, so members come for it.</summary>
     private async Task<PoolClaimTicket> WaitInLineAsync(string tenantId, WorkloadSpec spec)
@@ -223,20 +238,8 @@ public sealed class WorkloadPoolGrain(
     public Task<PoolClaimTicket?> LeaveLine(string tenantId)
     {
         _queue.Leave(tenantId);
-        return Task.FromResult(Books.Spec is { } spec ? HeldTicket(tenantId, spec) : null);
+        return Task.FromResult(Books.Spec is { } spec && _books.HeldBy(tenantId) is { LostSince: null } held ? Ticket(held, spec) : null);
     }
-
-    /// <summary>The member the tenant already holds, as a ticket: how retries and claims in line converge.</summary>
-    private PoolClaimTicket? HeldTicket(string tenantId, WorkloadSpec spec) =>
-        Members.FirstOrDefault(m => m.TenantId == tenantId && m.State == PoolMemberState.Claimed) is { } held
-            ? new PoolClaimTicket(held.MemberId, held.HostId, held.Source ?? ClaimSource.Warm, held.Container, null, spec)
-            : null;
-
-    /// <summary>The idle member to hand out next: current spec, on a usable host, idle longest.</summary>
-    private PoolMember? NextIdle() => Members
-        .Where(m => m.State == PoolMemberState.Idle && m.SpecVersion == Books.Version && m.TenantId is null && !_hostProblems.ContainsKey(m.HostId))
-        .OrderBy(m => m.StateSince)
-        .FirstOrDefault();
 
     /// <summary>
     /// Hands idle members to the claims in line, first come first served, recorded before the
@@ -247,11 +250,9 @@ public sealed class WorkloadPoolGrain(
         var assigned = new List<string>();
         while (_queue.Count > 0)
         {
-            var idle = NextIdle();
+            var idle = _books.NextIdle(IsUsable);
             if (idle is null || _queue.Next(Now) is not { } tenantId) break;
-            idle.TenantId = tenantId;
-            idle.Source = ClaimSource.Queued;
-            idle.MoveTo(PoolMemberState.Claimed, Now);
+            _books.HandOut(idle, tenantId, ClaimSource.Queued, Now);
             assigned.Add(tenantId);
         }
         if (assigned.Count == 0) return false;
@@ -274,12 +275,11 @@ public sealed class WorkloadPoolGrain(
     /// <summary>Starts one more background member when none is coming (min_size 0, or all taken), so a waiting client finds one.</summary>
     private async Task EnsureMemberComingAsync()
     {
-        var coming = Members.Any(m => m.TenantId is null && m.SpecVersion == Books.Version && m.State == PoolMemberState.Creating);
-        if (coming || TotalMembers >= Books.Spec!.Pool.MaxSize || PickHost() is null)
+        if (_books.Coming() > 0 || _books.Total >= Books.Spec!.Pool.MaxSize || PickHost() is not { } hostId)
         {
             return;
         }
-        var member = NewMember(tenantId: null);
+        var member = _books.NewMember(hostId, tenantId: null, Now);
         await SaveAsync();
         _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId)
             .CreateMember(new MemberCreateRequest(member.MemberId, Books.Spec!, Books.Version, null));
@@ -287,7 +287,7 @@ public sealed class WorkloadPoolGrain(
 
     public async Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container)
     {
-        if (!Books.Members.TryGetValue(memberId, out var member) || member.TenantId != tenantId || member.State != PoolMemberState.Creating)
+        if (_books.Member(memberId) is not { } member || member.TenantId != tenantId || member.State != PoolMemberState.Creating)
         {
             // The reservation expired while the container was being made; do not keep an unowned container.
             _ = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyMember(Workload, memberId, container.ContainerId);
@@ -296,41 +296,50 @@ public sealed class WorkloadPoolGrain(
         member.ContainerId = container.ContainerId;
         member.Endpoints = container.Endpoints;
         member.StartedAt = container.StartedAt;
-        member.MoveTo(PoolMemberState.Claimed, Now);
+        var claim = _books.HandOut(member, tenantId, ClaimSource.Cold, Now);
         await PersistAsync();
-        return member.Container!;
+        return claim.Container;
     }
 
-    public async Task AbandonClaim(string tenantId, string memberId, string reason)
+    public Task ConfirmClaim(string tenantId, string memberId)
     {
-        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId
-            && member.State is PoolMemberState.Creating or PoolMemberState.Claimed)
+        // Safe to lose: storage still holds the handoff, and the claim audit asks the tenant again.
+        if (_books.Confirm(tenantId, memberId)) _unsavedChanges = true;
+        return Task.CompletedTask;
+    }
+
+    public async Task AbandonClaim(string tenantId, string memberId, string reason, RunningContainer? container)
+    {
+        var member = _books.Member(memberId) is { State: PoolMemberState.Creating } creating && creating.TenantId == tenantId
+            ? creating
+            : _books.EndClaim(tenantId, memberId, container, Now);
+        if (member is null || member.TenantId != tenantId)
         {
-            _lastError = reason;
-            // Destroyed, never handed on: the tenant may have touched it. Removal goes by label too,
-            // in case a create finished that nobody recorded.
-            BeginDestroy(member, $"claim abandoned: {reason}");
-            await SaveAsync();
+            return;
         }
+        _lastError = reason;
+        // Destroyed, never handed on: the tenant may have touched it. Removal goes by label too,
+        // in case a create finished that nobody recorded.
+        BeginDestroy(member, $"claim abandoned: {reason}");
+        await SaveAsync();
     }
 
-    public async Task BeginRelease(string tenantId, string memberId)
+    public async Task BeginRelease(string tenantId, string memberId, RunningContainer? container)
     {
-        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId && member.State != PoolMemberState.Destroying)
+        // The tenant removes the container itself; if it dies first, the Destroying deadline
+        // makes the host remove it instead.
+        if (_books.EndClaim(tenantId, memberId, container, Now) is { } member && member.State != PoolMemberState.Destroying)
         {
-            // The tenant removes the container itself; if it dies first, the Destroying deadline
-            // makes the host remove it instead.
             member.MoveTo(PoolMemberState.Destroying, Now);
-            await PersistAsync();
         }
+        await PersistAsync();
     }
 
     public async Task CompleteRelease(string tenantId, string memberId)
     {
-        if (Books.Members.TryGetValue(memberId, out var member) && member.TenantId == tenantId)
+        if (_books.Member(memberId) is { } member && member.TenantId == tenantId)
         {
-            Books.Members.Remove(memberId);
-            _missingReports.Remove(memberId);
+            _books.Remove(member);
             logger.LogInformation("Member {Member} of {Workload} released by tenant {Tenant} and removed", memberId, Workload, tenantId);
         }
         await SaveAsync();
@@ -338,7 +347,8 @@ public sealed class WorkloadPoolGrain(
 
     public async Task<bool> TryRetire()
     {
-        if (Members.Any(m => m.TenantId is not null && m.State is PoolMemberState.Claimed or PoolMemberState.Creating or PoolMemberState.Lost))
+        if (_books.ClaimedTotal > 0 || _books.Handoffs.Any() || _books.Claims.Count > 0
+            || Members.Any(m => m.TenantId is not null && m.State == PoolMemberState.Creating))
         {
             return false;
         }
@@ -354,27 +364,33 @@ public sealed class WorkloadPoolGrain(
     public Task<PoolView> GetView()
     {
         var now = Now;
+        var claims = _books.Claims.All.OrderBy(c => c.Since).Take(MaxClaimsInView)
+            .Select(c => new PoolMemberView(c.MemberId, c.Container.ContainerId, c.HostId,
+                c.LostSince is null ? PoolMemberState.Claimed : PoolMemberState.Lost, c.TenantId, c.SpecVersion, c.CreatedAt,
+                Math.Round((now - c.CreatedAt).TotalSeconds, 1)));
         var members = Members
             .OrderBy(m => m.CreatedAt)
             .Select(m => new PoolMemberView(m.MemberId, m.ContainerId, m.HostId, m.State, m.TenantId, m.SpecVersion, m.CreatedAt, Math.Round((now - m.CreatedAt).TotalSeconds, 1)))
+            .Concat(claims)
             .ToArray();
+        var lost = _books.Claims.All.Count(c => c.LostSince is not null);
         return Task.FromResult(new PoolView(
             Workload,
             Books.Version,
             Books.Spec?.Pool.MinSize ?? 0,
             Books.Spec?.Pool.MaxSize ?? 0,
             members.Count(m => m.State == PoolMemberState.Idle),
-            members.Count(m => m.State == PoolMemberState.Claimed),
+            Math.Max(0, _books.ClaimedTotal - lost),
             members.Count(m => m.State == PoolMemberState.Creating),
             members.Count(m => m.State == PoolMemberState.Destroying),
             members,
             _lastError,
-            members.Count(m => m.State == PoolMemberState.Lost)));
+            lost));
     }
 
     public async Task OnMemberCreated(string memberId, RunningContainer container)
     {
-        if (!Books.Members.TryGetValue(memberId, out var member) || member.State != PoolMemberState.Creating || member.TenantId is not null)
+        if (_books.Member(memberId) is not { } member || member.State != PoolMemberState.Creating || member.TenantId is not null)
         {
             // Not a background create we are waiting for (expired, retired, or already handled): remove it.
             _ = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyMember(Workload, memberId, container.ContainerId);
@@ -396,7 +412,6 @@ public sealed class WorkloadPoolGrain(
                 // A member turning idle need not be durable at once: storage still says "creating",
                 // and should this activation die first, its successor gives that slot up and the
                 // orphan sweep removes the container. The next write (a claim, a tick) records it.
-                // This halves the pool's writes per claim, and each write carries every member.
                 _unsavedChanges = true;
                 return;
             }
@@ -406,11 +421,11 @@ public sealed class WorkloadPoolGrain(
 
     public async Task OnMemberCreateFailed(string memberId, string error)
     {
-        if (!Books.Members.TryGetValue(memberId, out var member) || member.State != PoolMemberState.Creating)
+        if (_books.Member(memberId) is not { State: PoolMemberState.Creating } member)
         {
             return;
         }
-        Books.Members.Remove(memberId);
+        _books.Remove(member);
         _lastError = error;
         _consecutiveCreateFailures++;
         // Back off so that a broken image or engine does not turn into a create storm.
@@ -423,10 +438,9 @@ public sealed class WorkloadPoolGrain(
 
     public async Task OnMemberDestroyed(string memberId)
     {
-        if (Books.Members.TryGetValue(memberId, out var member) && member.State == PoolMemberState.Destroying)
+        if (_books.Member(memberId) is { State: PoolMemberState.Destroying } member)
         {
-            Books.Members.Remove(memberId);
-            _missingReports.Remove(memberId);
+            _books.Remove(member);
             if (member.TenantId is { } tenantId)
             {
                 // A release or abandoned claim that the pool finished for the tenant (it may have died meanwhile).
@@ -446,42 +460,22 @@ public sealed class WorkloadPoolGrain(
             return; // The engine did not answer: nothing can be concluded about its containers.
         }
 
-        // Labels are not ours alone to set: a member label may be missing or repeated. A member's
-        // container is the one whose id it recorded; the others are orphans (RemoveOrphans).
-        var byMember = containers.Where(c => c.MemberId.Length > 0).ToLookup(c => c.MemberId, StringComparer.Ordinal);
+        var diff = _books.Observe(hostId, containers, Now);
         var changed = false;
-        foreach (var member in Members.Where(m => m.HostId == hostId && m.State is PoolMemberState.Idle or PoolMemberState.Claimed).ToList())
+        foreach (var (member, why) in diff.IdleToReplace)
         {
-            var seen = byMember[member.MemberId].FirstOrDefault(c => member.ContainerId is null || c.ContainerId == member.ContainerId);
-            if (seen is null)
-            {
-                // A listing taken just before a member came up does not show it yet: only a member
-                // missing from two reports in a row is gone (no clocks of two silos compared).
-                var misses = _missingReports[member.MemberId] = _missingReports.GetValueOrDefault(member.MemberId) + 1;
-                if (misses < 2) continue;
-            }
-            else
-            {
-                _missingReports.Remove(member.MemberId);
-            }
-            var why = Describe(seen);
-            if (member.State == PoolMemberState.Idle && seen is not { IsServing: true })
-            {
-                logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
-                    member.MemberId, Workload, hostId, why, member.ContainerId);
-                BeginDestroy(member, why);
-                changed = true;
-            }
-            else if (member.State == PoolMemberState.Claimed && seen is null or { State: "exited" or "dead" })
-            {
-                // Never handed out again, never removed behind the tenant's back: the claim turns Lost
-                // and the tenant's release or next claim clears it.
-                logger.LogWarning("Claimed member {Member} of {Workload} on {Host} is lost: {Reason} (container {ContainerId}, tenant {Tenant})",
-                    member.MemberId, Workload, hostId, why, member.ContainerId, member.TenantId);
-                member.MoveTo(PoolMemberState.Lost, Now);
-                _ = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!).OnMemberLost(Workload, member.MemberId, why);
-                changed = true;
-            }
+            logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
+                member.MemberId, Workload, hostId, why, member.ContainerId);
+            BeginDestroy(member, why);
+            changed = true;
+        }
+        foreach (var (claim, why) in diff.ClaimsLost)
+        {
+            // Never handed out again, never removed behind the tenant's back: the claim turns Lost
+            // and the tenant's release or next claim clears it.
+            logger.LogWarning("Claimed member {Member} of {Workload} on {Host} is lost: {Reason} (container {ContainerId}, tenant {Tenant})",
+                claim.MemberId, Workload, hostId, why, claim.Container.ContainerId, claim.TenantId);
+            _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).OnMemberLost(Workload, claim.MemberId, why);
         }
         // A background create asked of a host activation that has since been replaced (its silo died)
         // will never report: give its slot up now instead of at the creation deadline. The slack
@@ -495,55 +489,84 @@ public sealed class WorkloadPoolGrain(
                 changed = true;
             }
         }
-        RemoveOrphans(hostId, containers);
+        LookUpOwners(diff.Unknown);
+        RemoveOrphans(hostId, diff);
+        if (diff.CountsChanged) _unsavedChanges = true;
         if (changed)
         {
             await SaveAsync();
         }
     }
 
-    private static string Describe(ObservedContainer? seen) =>
-        seen is null ? "its container vanished" : $"its container is {seen.State}{(seen.Health is null ? "" : $" ({seen.Health})")}";
+    /// <summary>
+    /// Asks the owner records of containers the books do not know (claims confirmed before this
+    /// activation began) who holds them; the answers come back through OnOwnerReported. Bounded, so
+    /// a restart under a hundred thousand claims learns them over a few reports, not in one storm.
+    /// </summary>
+    private void LookUpOwners(List<ObservedContainer> unknown)
+    {
+        foreach (var container in unknown)
+        {
+            if (_ownerLookups.Count >= MaxOwnerLookupsInFlight) break;
+            if (container.MemberId.Length == 0 || _noOwnerSince.ContainsKey(container.MemberId) || !_ownerLookups.Add(container.MemberId)) continue;
+            _ = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(Workload, container.MemberId)).ReportToPool();
+        }
+    }
+
+    public Task OnOwnerReported(string memberId, MemberOwner? owner)
+    {
+        _ownerLookups.Remove(memberId);
+        if (owner is null)
+        {
+            _noOwnerSince.TryAdd(memberId, Now);
+        }
+        else if (_books.Adopt(memberId, owner, Now) is { } claim)
+        {
+            _noOwnerSince.Remove(memberId);
+            // The owner record is written before the claim is confirmed and cleared after its release;
+            // the tenant's own record is the last word, so it is asked once.
+            _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).VerifyClaim(Workload, memberId);
+        }
+        return Task.CompletedTask;
+    }
 
     /// <summary>
-    /// A labelled container that no member owns (left by a crash or a lost state) is removed once it
-    /// has stayed unowned for the grace period; members are recorded before they are created, so a
-    /// container of an in-flight create is never mistaken for one.
+    /// A labelled container that no member or claim owns (left by a crash or a lost state) is
+    /// removed once it has stayed unowned for the grace period and its owner record says nobody
+    /// holds it; members are recorded before they are created, and claims' owners before they are
+    /// confirmed, so a container of an in-flight create or claim is never mistaken for one.
     /// </summary>
-    private void RemoveOrphans(string hostId, ObservedContainer[] containers)
+    private void RemoveOrphans(string hostId, HostReportDiff diff)
     {
         var now = Now;
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var container in containers.Where(IsOrphan))
+        foreach (var container in diff.Duplicates.Concat(diff.Unknown))
         {
             listed.Add(container.ContainerId);
             if (!_orphansSeen.TryGetValue(container.ContainerId, out var firstSeen))
             {
                 _orphansSeen[container.ContainerId] = now;
+                continue;
             }
-            else if (now - firstSeen >= _options.OrphanGracePeriod)
+            var unowned = diff.Duplicates.Contains(container) || container.MemberId.Length == 0
+                || _noOwnerSince.TryGetValue(container.MemberId, out var noOwner) && noOwner >= firstSeen;
+            if (unowned && now - firstSeen >= _options.OrphanGracePeriod)
             {
                 logger.LogWarning("Removing orphan container {ContainerId} (member {Member}) of {Workload} on {Host}: no pool member or claim owns it",
                     container.ContainerId, container.MemberId, Workload, hostId);
                 // By container id alone: removing by its member label could take a real member's container with it.
                 _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).DestroyContainer(container.ContainerId);
                 _orphansSeen.Remove(container.ContainerId);
+                _noOwnerSince.Remove(container.MemberId);
             }
         }
-        foreach (var gone in _orphansSeen.Keys.Where(id => !listed.Contains(id)).ToList())
+        foreach (var gone in _orphansSeen.Where(o => !listed.Contains(o.Key) && now - o.Value > _options.OrphanGracePeriod * 4).Select(o => o.Key).ToList())
         {
             _orphansSeen.Remove(gone);
         }
     }
 
-    /// <summary>No member owns it: no or an unknown member label, or a second container under a member's label.</summary>
-    private bool IsOrphan(ObservedContainer container) =>
-        !Books.Members.TryGetValue(container.MemberId, out var member)
-        || (member.ContainerId is { } owned && owned != container.ContainerId);
-
     private static readonly TimeSpan LostCreateSlack = TimeSpan.FromSeconds(5);
-
-    private int TotalMembers => Books.Members.Count;
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
@@ -587,7 +610,7 @@ public sealed class WorkloadPoolGrain(
         {
             await SaveAsync();
         }
-        if (Books.Retired && Books.Members.Count == 0)
+        if (Books.Retired && _books.Total == 0 && !_books.Handoffs.Any())
         {
             _ticker?.Dispose();
             _ticker = null;
@@ -600,9 +623,10 @@ public sealed class WorkloadPoolGrain(
     }
 
     /// <summary>
-    /// Asks each tenant, now and then, whether it still holds its member. A tenant whose silo died
-    /// between the pool's reservation and its own record does not, and gives the member up, so
-    /// such a container is not kept forever.
+    /// Now and then: asks each tenant whose handoff it never confirmed whether it holds the member
+    /// (a tenant whose silo died between the pool's reservation and its own record does not, and
+    /// gives it up), and releases claims lost longer than <c>pool.lost_timeout</c>. Only claims in
+    /// flight or lost are visited: a tenant that holds its container is never woken up for this.
     /// </summary>
     private void AuditClaims(DateTimeOffset now)
     {
@@ -613,12 +637,17 @@ public sealed class WorkloadPoolGrain(
         _lastAudit = now;
         SubscribeToHosts();
         var lostTimeout = Books.Spec?.Pool.LostTimeout ?? new PoolSpec().LostTimeout;
-        foreach (var member in Members.Where(m => m.State is PoolMemberState.Claimed or PoolMemberState.Lost && now - m.StateSince > _options.ClaimAuditInterval))
+        foreach (var handoff in _books.Handoffs.Where(h => now - h.ReservedAt > _options.ClaimAuditInterval))
         {
-            var tenant = GrainFactory.GetGrain<ITenantGrain>(member.TenantId!);
-            _ = member.State == PoolMemberState.Lost && now - member.StateSince > lostTimeout
-                ? tenant.ReleaseLost(Workload, member.MemberId)
-                : tenant.VerifyClaim(Workload, member.MemberId);
+            _ = GrainFactory.GetGrain<ITenantGrain>(handoff.TenantId).VerifyClaim(Workload, handoff.MemberId);
+        }
+        foreach (var claim in _books.Claims.All.Where(c => c.LostSince is { } since && now - since > lostTimeout))
+        {
+            _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).ReleaseLost(Workload, claim.MemberId);
+        }
+        foreach (var stale in _noOwnerSince.Where(n => now - n.Value > _options.OrphanGracePeriod * 4).Select(n => n.Key).ToList())
+        {
+            _noOwnerSince.Remove(stale);
         }
     }
 
@@ -630,7 +659,11 @@ public sealed class WorkloadPoolGrain(
     private async Task SaveAsync()
     {
         var wanted = RefillWanted();
-        var created = Enumerable.Range(0, Math.Max(0, wanted)).Select(_ => NewMember(tenantId: null)).ToList();
+        var created = new List<PoolMember>();
+        for (var i = 0; i < wanted && PickHost() is { } hostId; i++)
+        {
+            created.Add(_books.NewMember(hostId, tenantId: null, Now));
+        }
         await PersistAsync();
         foreach (var member in created)
         {
@@ -646,51 +679,21 @@ public sealed class WorkloadPoolGrain(
         {
             return 0;
         }
-        var idleOrComing = Members.Count(m => m.TenantId is null && m.SpecVersion == Books.Version
-            && m.State is PoolMemberState.Idle or PoolMemberState.Creating);
-        var inFlight = Members.Count(m => m.TenantId is null && m.State == PoolMemberState.Creating);
-        return Math.Min(
-            spec.Pool.MinSize + _queue.Count - idleOrComing,
-            Math.Min(spec.Pool.MaxSize - TotalMembers, _options.MaxCreatesInFlightPerPool - inFlight));
+        return _books.RefillWanted(spec.Pool, _queue.Count, _options.MaxCreatesInFlightPerPool);
     }
 
-    private PoolMember NewMember(string? tenantId)
-    {
-        var now = Now;
-        var member = new PoolMember
-        {
-            MemberId = Guid.NewGuid().ToString("N")[..12],
-            HostId = PickHost() ?? throw new InvalidOperationException("no usable host"),
-            SpecVersion = Books.Version,
-            State = PoolMemberState.Creating,
-            TenantId = tenantId,
-            CreatedAt = now,
-            StateSince = now,
-        };
-        Books.Members[member.MemberId] = member;
-        return member;
-    }
+    private bool IsUsable(string hostId) => !_hostProblems.ContainsKey(hostId);
 
-    /// <summary>Spreads a pool over usable hosts: the one with the fewest of its members; null when none is usable.</summary>
-    private string? PickHost()
-    {
-        var counts = Members.GroupBy(m => m.HostId).ToDictionary(g => g.Key, g => g.Count());
-        return runtimes.HostIds.Where(h => !_hostProblems.ContainsKey(h)).OrderBy(h => counts.GetValueOrDefault(h)).FirstOrDefault();
-    }
+    private string? PickHost() => _books.PickHost(runtimes.HostIds, IsUsable);
 
     private void BeginDestroy(PoolMember member, string reason)
     {
-        _missingReports.Remove(member.MemberId);
         member.MoveTo(PoolMemberState.Destroying, Now);
         logger.LogInformation("Destroying member {Member} of {Workload} (container {ContainerId}): {Reason}", member.MemberId, Workload, member.ContainerId ?? "none", reason);
         _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);
     }
 
-    /// <summary>
-    /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
-    /// dropped (the next call reactivates from what was really stored) before the error goes on.
-    /// </summary>
-    /// <summary>In-memory changes that are safe to lose (see OnMemberCreated), written by the next tick at the latest.</summary>
+    /// <summary>In-memory changes that are safe to lose (see OnMemberCreated, ConfirmClaim), written by the next tick at the latest.</summary>
     private bool _unsavedChanges;
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -701,6 +704,10 @@ public sealed class WorkloadPoolGrain(
         }
     }
 
+    /// <summary>
+    /// Writes the state; if that fails, this activation's memory may be ahead of storage, so it is
+    /// dropped (the next call reactivates from what was really stored) before the error goes on.
+    /// </summary>
     private async Task PersistAsync()
     {
         _unsavedChanges = false;

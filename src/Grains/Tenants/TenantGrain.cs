@@ -91,6 +91,7 @@ public sealed class TenantGrain(
         if (ticket.Waiting) ticket = await WaitInLineAsync(pool, workload, ticket.Spec.Pool.ClaimWait);
 
         state.State.Claims[workload] = record;
+        if (record.MemberId is { } previous && previous != ticket.MemberId) ForgetOwner(workload, previous);
         record.MemberId = ticket.MemberId;
         record.Source = ticket.Source;
         record.Sync = StateSync.From(ticket.Spec);
@@ -108,7 +109,7 @@ public sealed class TenantGrain(
 
         record.MoveTo(TenantClaimState.Claiming, Now);
         await PersistAsync();
-        RunningContainer container;
+        RunningContainer? container = null;
         try
         {
             container = await GrainFactory.GetGrain<IAgentHostGrain>(ticket.HostId).CreateMemberNow(ticket.CreateRequest!);
@@ -117,7 +118,7 @@ public sealed class TenantGrain(
         }
         catch (Exception ex)
         {
-            await GiveUpMemberAsync(workload, ticket.MemberId, ex.Message);
+            await GiveUpMemberAsync(workload, ticket.MemberId, ex.Message, container);
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
             record.ClaimFailure = KindOf(ex);
@@ -207,7 +208,7 @@ public sealed class TenantGrain(
         }
         catch (Exception ex)
         {
-            await GiveUpMemberAsync(record.Workload, record.MemberId!, $"preparing the container failed: {ex.Message}");
+            await GiveUpMemberAsync(record.Workload, record.MemberId!, $"preparing the container failed: {ex.Message}", container);
             ForgetContainer(record);
             record.MoveTo(TenantClaimState.Failed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
             record.ClaimFailure = KindOf(ex);
@@ -257,11 +258,11 @@ public sealed class TenantGrain(
     /// Asks the pool to destroy a member this claim will not use. Best effort: if the pool cannot
     /// be reached, its creation deadline or claim audit gives the member up instead.
     /// </summary>
-    private async Task GiveUpMemberAsync(string workload, string memberId, string reason)
+    private async Task GiveUpMemberAsync(string workload, string memberId, string reason, RunningContainer? container)
     {
         try
         {
-            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).AbandonClaim(TenantId, memberId, reason);
+            await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).AbandonClaim(TenantId, memberId, reason, container);
         }
         catch (Exception ex)
         {
@@ -359,6 +360,7 @@ public sealed class TenantGrain(
         record.ClaimedAt = Now;
         record.MoveTo(TenantClaimState.Claimed, Now);
         await PersistAsync();
+        await AnnounceClaimAsync(record);
         StartPeriodicSync(record);
         logger.LogInformation("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
@@ -575,7 +577,7 @@ public sealed class TenantGrain(
             await SaveStateAsync(record);
             var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload);
             // The pool records the release first, so the member can never be handed back meanwhile.
-            await pool.BeginRelease(TenantId, memberId);
+            await pool.BeginRelease(TenantId, memberId, record.Container);
             if (record.Container is { } container)
             {
                 await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyContainer(container.ContainerId);
@@ -706,8 +708,31 @@ public sealed class TenantGrain(
         }
     }
 
-    private static void ForgetContainer(TenantClaimRecord record)
+    /// <summary>
+    /// Records the member's owner, then tells the pool, which then drops the claim from its stored
+    /// books. Best effort: until the pool hears it, its claim audit asks again (VerifyClaim).
+    /// </summary>
+    private async Task AnnounceClaimAsync(TenantClaimRecord record)
     {
+        if (record is not { MemberId: { } memberId, Container: { } container, ClaimedAt: { } claimedAt }) return;
+        try
+        {
+            await GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(record.Workload, memberId))
+                .Record(new MemberOwner(TenantId, container, record.Source ?? ClaimSource.Warm, claimedAt));
+            _ = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).ConfirmClaim(TenantId, memberId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Could not record the owner of member {Member} of {Workload} (the pool's audit asks again): {Error}", memberId, record.Workload, ex.Message);
+        }
+    }
+
+    private void ForgetOwner(string workload, string memberId) =>
+        _ = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(workload, memberId)).Clear(TenantId);
+
+    private void ForgetContainer(TenantClaimRecord record)
+    {
+        if (record.MemberId is { } memberId) ForgetOwner(record.Workload, memberId);
         record.MemberId = null;
         record.Container = null;
         record.ClaimedAt = null;
@@ -792,10 +817,12 @@ public sealed class TenantGrain(
     {
         if (state.State.Claims.TryGetValue(workload, out var record) && record.MemberId == memberId)
         {
+            // Held: the pool lost the tenant's word (or restarted), so it is given again.
+            if (record.State == TenantClaimState.Claimed) await AnnounceClaimAsync(record);
             return;
         }
         logger.LogWarning("Tenant {Tenant} does not hold member {Member} of {Workload} that the pool reserved for it; giving it up", TenantId, memberId, workload);
-        await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).AbandonClaim(TenantId, memberId, "the tenant never recorded the claim");
+        await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).AbandonClaim(TenantId, memberId, "the tenant never recorded the claim", null);
     }
 
     /// <summary>Finishes or fails the steps a previous activation recorded but did not complete.</summary>
@@ -813,7 +840,7 @@ public sealed class TenantGrain(
                 {
                     if (record.MemberId is { } memberId)
                     {
-                        await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, memberId, "the claim was interrupted");
+                        await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, memberId, "the claim was interrupted", record.Container);
                     }
                     ForgetContainer(record);
                     record.MoveTo(TenantClaimState.Failed, Now, "the claim was interrupted by a silo failure; claim again");

@@ -11,7 +11,10 @@ public sealed record PoolMemberView(
     [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] double AgeSeconds);
 
-/// <summary>A workload pool's counts and members.</summary>
+/// <summary>
+/// A workload pool's counts and members. <c>WarmTarget</c> is how many members it keeps idle or
+/// coming now (min_size, or more for the observed <c>ClaimsPerSecond</c>, up to max_warm).
+/// </summary>
 [GenerateSerializer, Alias("Berth.Contracts.PoolView"), Immutable]
 public sealed record PoolView(
     [property: Id(0)] string Workload,
@@ -24,4 +27,6 @@ public sealed record PoolView(
     [property: Id(7)] int Destroying,
     [property: Id(8)] PoolMemberView[] Members,
     [property: Id(9)] string? LastError,
-    [property: Id(10)] int Lost);
+    [property: Id(10)] int Lost,
+    [property: Id(11)] int WarmTarget,
+    [property: Id(12)] double ClaimsPerSecond);

@@ -88,6 +88,14 @@ public sealed record PoolSpec
     /// for room), in arrival order, before a 503 with Retry-After. Zero: never wait.
     /// </summary>
     [Id(5)] public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The most members the pool keeps idle or coming when the observed claim rate asks for more
+    /// than <c>min_size</c>; null for the default, <see cref="EffectiveMaxWarm"/>.
+    /// </summary>
+    [Id(6)] public int? MaxWarm { get; init; }
+
+    /// <summary><c>max_warm</c> as given, else four times <c>min_size</c> and at least 10, never above <c>max_size</c>.</summary>
+    public int EffectiveMaxWarm => MaxWarm ?? Math.Min(MaxSize, Math.Max(10, 4 * MinSize));
 }
 
 [GenerateSerializer, Alias("Berth.Specs.SyncSpec"), Immutable]

@@ -395,8 +395,11 @@ public static partial class WorkloadSpecParser
             var lost = fields.Duration("lost_timeout", defaults.LostTimeout, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
             int? rate = fields.Peek("claims_per_minute") is null ? null : fields.Int("claims_per_minute", 0, min: 1, max: 1_000_000);
             var wait = fields.Duration("claim_wait", defaults.ClaimWait, min: TimeSpan.Zero, max: TimeSpan.FromMinutes(10));
+            int? warm = fields.Peek("max_warm") is null ? null : fields.Int("max_warm", min, min: 0, max: MaxWarmSize);
+            if (warm < min) Error($"{node.Path}.max_warm", "must be ≥ min_size");
+            if (warm > max) Error($"{node.Path}.max_warm", "must be ≤ max_size");
             fields.RejectUnknown();
-            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost, ClaimsPerMinute = rate, ClaimWait = wait };
+            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost, ClaimsPerMinute = rate, ClaimWait = wait, MaxWarm = warm };
         }
 
         private SyncSpec? ReadSync(SpecNode node)

@@ -12,8 +12,18 @@ namespace Berth.Pools;
 /// </summary>
 public sealed class PoolBooks
 {
-    /// <summary>Idle members missing from consecutive host reports; two in a row mean the container is gone.</summary>
-    private readonly Dictionary<string, int> _idleMisses = new(StringComparer.Ordinal);
+    /// <summary>Idle and removed members missing from consecutive host reports; two in a row mean the container is gone.</summary>
+    private readonly Dictionary<string, int> _misses = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Members these books removed lately, newest last: a container still listed under one (a
+    /// failed create the engine could not remove, a listing taken just before a removal) is a
+    /// leftover, neither claimed nor in need of an owner lookup. Bounded; one that has fallen off
+    /// is treated as unknown, which is slower but still safe.
+    /// </summary>
+    private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
+    private readonly Queue<string> _endedOrder = new();
+    public const int EndedRemembered = 10_000;
 
     public PoolBooks(PoolState state)
     {
@@ -69,10 +79,19 @@ public sealed class PoolBooks
         return member;
     }
 
+    /// <summary>The member is gone for good (destroyed, or its create failed).</summary>
     public void Remove(PoolMember member)
     {
+        Forget(member);
+        if (!_ended.Add(member.MemberId)) return;
+        _endedOrder.Enqueue(member.MemberId);
+        if (_endedOrder.Count > EndedRemembered) _ended.Remove(_endedOrder.Dequeue());
+    }
+
+    private void Forget(PoolMember member)
+    {
         State.Members.Remove(member.MemberId);
-        _idleMisses.Remove(member.MemberId);
+        _misses.Remove(member.MemberId);
     }
 
     /// <summary>The idle member to hand out next: current spec, on a usable host, idle longest.</summary>
@@ -97,7 +116,7 @@ public sealed class PoolBooks
     public ClaimedMember HandOut(PoolMember member, string tenantId, ClaimSource source, DateTimeOffset now)
     {
         var container = member.Container ?? throw new InvalidOperationException($"member {member.MemberId} has no container to hand out");
-        Remove(member);
+        Forget(member);
         var handoff = new PoolHandoff
         {
             MemberId = member.MemberId,
@@ -185,8 +204,8 @@ public sealed class PoolBooks
         return member;
     }
 
-    /// <summary>How many background members to start now: enough for min_size and the line, within max_size and the in-flight bound.</summary>
-    public int RefillWanted(PoolSpec pool, int waiting, int maxCreatesInFlight)
+    /// <summary>How many background members to start now: enough for the warm target and the line, within max_size and the in-flight bound.</summary>
+    public int RefillWanted(PoolSpec pool, int warm, int waiting, int maxCreatesInFlight)
     {
         int idleOrComing = 0, inFlight = 0;
         foreach (var member in State.Members.Values)
@@ -195,7 +214,7 @@ public sealed class PoolBooks
             if (member.State == PoolMemberState.Creating) inFlight++;
             if (member.SpecVersion == State.Version && member.State is PoolMemberState.Idle or PoolMemberState.Creating) idleOrComing++;
         }
-        return Math.Min(pool.MinSize + waiting - idleOrComing, Math.Min(pool.MaxSize - Total, maxCreatesInFlight - inFlight));
+        return Math.Min(warm + waiting - idleOrComing, Math.Min(pool.MaxSize - Total, maxCreatesInFlight - inFlight));
     }
 
     /// <summary>Background members of the current spec on their way.</summary>
@@ -225,23 +244,29 @@ public sealed class PoolBooks
     /// ours alone to set, so a member's container is the one whose id it recorded. Only a
     /// container missing from two reports in a row is gone: a listing taken just before a member
     /// came up does not show it yet. The host's claimed count becomes what it runs that the pool
-    /// does not keep, plus claims whose container it did not list yet.
+    /// does not keep (leftovers of removed members aside), plus claims whose container it did not
+    /// list yet.
     /// </summary>
     public HostReportDiff Observe(string hostId, IReadOnlyCollection<ObservedContainer> containers, DateTimeOffset now)
     {
         var diff = new HostReportDiff();
         var byMember = containers.Where(c => c.MemberId.Length > 0).ToLookup(c => c.MemberId, StringComparer.Ordinal);
-        foreach (var member in State.Members.Values.Where(m => m.HostId == hostId && m.State == PoolMemberState.Idle).ToList())
+        foreach (var member in State.Members.Values.Where(m => m.HostId == hostId && m.State is PoolMemberState.Idle or PoolMemberState.Destroying).ToList())
         {
+            // A member being removed whose container id is not known yet (its create is in flight) is left to its deadline.
+            if (member.State == PoolMemberState.Destroying && member.ContainerId is null) continue;
             var seen = byMember[member.MemberId].FirstOrDefault(c => member.ContainerId is null || c.ContainerId == member.ContainerId);
             if (seen is null)
             {
-                var misses = _idleMisses[member.MemberId] = _idleMisses.GetValueOrDefault(member.MemberId) + 1;
-                if (misses >= 2) diff.IdleToReplace.Add((member, Describe(null)));
+                var misses = _misses[member.MemberId] = _misses.GetValueOrDefault(member.MemberId) + 1;
+                if (misses < 2) continue;
+                // Gone: an idle one is replaced; one being removed is done (its removal's answer was lost).
+                if (member.State == PoolMemberState.Idle) diff.IdleToReplace.Add((member, Describe(null)));
+                else diff.RemovedUnheard.Add(member);
                 continue;
             }
-            _idleMisses.Remove(member.MemberId);
-            if (!seen.IsServing) diff.IdleToReplace.Add((member, Describe(seen)));
+            _misses.Remove(member.MemberId);
+            if (member.State == PoolMemberState.Idle && !seen.IsServing) diff.IdleToReplace.Add((member, Describe(seen)));
         }
 
         var claimed = new HashSet<string>(StringComparer.Ordinal);
@@ -280,6 +305,10 @@ public sealed class PoolBooks
             else if (Claims.Get(container.MemberId) is { } claim)
             {
                 if (claim.Container.ContainerId != container.ContainerId) diff.Duplicates.Add(container);
+            }
+            else if (_ended.Contains(container.MemberId))
+            {
+                diff.Leftovers.Add(container);
             }
             else
             {

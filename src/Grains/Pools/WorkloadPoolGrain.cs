@@ -127,10 +127,17 @@ public sealed class WorkloadPoolGrain(
     /// <summary>When this pool handed out its latest new claims, for <c>pool.claims_per_minute</c> (in memory: resets with the activation).</summary>
     private readonly Queue<DateTimeOffset> _recentClaims = new();
 
+    /// <summary>The observed claim rate and create time, which size the pool above min_size.</summary>
+    private readonly WarmTarget _warm = new();
+
     private void CheckClaimRate(PoolSpec pool)
     {
-        if (pool.ClaimsPerMinute is not { } limit) return;
         var now = Now;
+        if (pool.ClaimsPerMinute is not { } limit)
+        {
+            _warm.ClaimArrived(now);
+            return;
+        }
         while (_recentClaims.TryPeek(out var oldest) && now - oldest >= TimeSpan.FromMinutes(1)) _recentClaims.Dequeue();
         if (_recentClaims.Count >= limit)
         {
@@ -138,6 +145,7 @@ public sealed class WorkloadPoolGrain(
             throw BerthException.Quota($"workload '{Workload}' hands out at most {limit} new claims per minute (pool.claims_per_minute)", Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)));
         }
         _recentClaims.Enqueue(now);
+        _warm.ClaimArrived(now);
     }
 
     public async Task<PoolClaimTicket> Claim(string tenantId)
@@ -385,7 +393,9 @@ public sealed class WorkloadPoolGrain(
             members.Count(m => m.State == PoolMemberState.Destroying),
             members,
             _lastError,
-            lost));
+            lost,
+            Books.Spec is { } spec ? _warm.Members(spec.Pool, now) : 0,
+            Math.Round(_warm.ClaimsPerSecond(now), 2)));
     }
 
     public async Task OnMemberCreated(string memberId, RunningContainer container)
@@ -406,6 +416,7 @@ public sealed class WorkloadPoolGrain(
         }
         else
         {
+            _warm.MemberMade(Now - member.StateSince);
             member.MoveTo(PoolMemberState.Idle, Now);
             if (!AssignToWaiting() && RefillWanted() == 0)
             {
@@ -440,13 +451,18 @@ public sealed class WorkloadPoolGrain(
     {
         if (_books.Member(memberId) is { State: PoolMemberState.Destroying } member)
         {
-            _books.Remove(member);
-            if (member.TenantId is { } tenantId)
-            {
-                // A release or abandoned claim that the pool finished for the tenant (it may have died meanwhile).
-                _ = GrainFactory.GetGrain<ITenantGrain>(tenantId).OnMemberLost(Workload, memberId, "its container was removed");
-            }
+            Removed(member);
             await SaveAsync();
+        }
+    }
+
+    private void Removed(PoolMember member)
+    {
+        _books.Remove(member);
+        if (member.TenantId is { } tenantId)
+        {
+            // A release or abandoned claim that the pool finished for the tenant (it may have died meanwhile).
+            _ = GrainFactory.GetGrain<ITenantGrain>(tenantId).OnMemberLost(Workload, member.MemberId, "its container was removed");
         }
     }
 
@@ -467,6 +483,13 @@ public sealed class WorkloadPoolGrain(
             logger.LogWarning("Idle member {Member} of {Workload} on {Host} is replaced: {Reason} (container {ContainerId})",
                 member.MemberId, Workload, hostId, why, member.ContainerId);
             BeginDestroy(member, why);
+            changed = true;
+        }
+        foreach (var member in diff.RemovedUnheard)
+        {
+            logger.LogInformation("Member {Member} of {Workload} on {Host} was being removed and its container {ContainerId} is gone; done",
+                member.MemberId, Workload, hostId, member.ContainerId);
+            Removed(member);
             changed = true;
         }
         foreach (var (claim, why) in diff.ClaimsLost)
@@ -540,7 +563,9 @@ public sealed class WorkloadPoolGrain(
     {
         var now = Now;
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var container in diff.Duplicates.Concat(diff.Unknown))
+        var candidates = diff.Duplicates.Concat(diff.Leftovers).Select(c => (Container: c, Sure: true))
+            .Concat(diff.Unknown.Select(c => (Container: c, Sure: false)));
+        foreach (var (container, sure) in candidates)
         {
             listed.Add(container.ContainerId);
             if (!_orphansSeen.TryGetValue(container.ContainerId, out var firstSeen))
@@ -548,7 +573,7 @@ public sealed class WorkloadPoolGrain(
                 _orphansSeen[container.ContainerId] = now;
                 continue;
             }
-            var unowned = diff.Duplicates.Contains(container) || container.MemberId.Length == 0
+            var unowned = sure || container.MemberId.Length == 0
                 || _noOwnerSince.TryGetValue(container.MemberId, out var noOwner) && noOwner >= firstSeen;
             if (unowned && now - firstSeen >= _options.OrphanGracePeriod)
             {
@@ -594,9 +619,10 @@ public sealed class WorkloadPoolGrain(
         }
         if (spec is not null)
         {
-            // Idle members above min_size are evicted once idle longer than idle_timeout, oldest first.
+            // Idle members above the warm target (min_size, or more while claims come fast) are
+            // evicted once idle longer than idle_timeout, oldest first.
             var idle = Members.Where(m => m.State == PoolMemberState.Idle).OrderBy(m => m.StateSince).ToList();
-            var surplus = idle.Count - spec.Pool.MinSize;
+            var surplus = idle.Count - _warm.Members(spec.Pool, now);
             foreach (var member in idle.Where(m => now - m.StateSince > spec.Pool.IdleTimeout).Take(Math.Max(0, surplus)))
             {
                 BeginDestroy(member, $"idle longer than {spec.Pool.IdleTimeout}");
@@ -679,7 +705,7 @@ public sealed class WorkloadPoolGrain(
         {
             return 0;
         }
-        return _books.RefillWanted(spec.Pool, _queue.Count, _options.MaxCreatesInFlightPerPool);
+        return _books.RefillWanted(spec.Pool, _warm.Members(spec.Pool, Now), _queue.Count, _options.MaxCreatesInFlightPerPool);
     }
 
     private bool IsUsable(string hostId) => !_hostProblems.ContainsKey(hostId);

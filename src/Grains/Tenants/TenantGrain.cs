@@ -74,6 +74,13 @@ public sealed class TenantGrain(
             // Handing the container back now would race the save of its state.
             throw BerthException.Conflict($"tenant '{TenantId}' is still releasing '{workload}' (saving its state: {existing.Error ?? "in progress"}); claim again once it is released");
         }
+        if (existing?.State is TenantClaimState.Releasing)
+        {
+            // The state is saved but the container not yet given back (the pool did not answer):
+            // finish that first, or the pool keeps the old member waiting for a word that never
+            // comes. Throws a 503 with Retry-After while it still cannot.
+            await TryFinishReleaseAsync(existing);
+        }
         var held = state.State.Claims.Values.Count(c => c.Workload != workload
             && (c.State is not (TenantClaimState.Released or TenantClaimState.Failed) || c.Container is not null));
         if (held >= options.Value.Quotas.MaxClaimsPerTenant)

@@ -128,12 +128,12 @@ public sealed class PoolBooksTests
             Version = "v1",
         });
         var pool = books.State.Spec!.Pool;
-        Assert.Equal(2, books.RefillWanted(pool, waiting: 0, maxCreatesInFlight: 8));
+        Assert.Equal(2, books.RefillWanted(pool, pool.MinSize, waiting: 0, maxCreatesInFlight: 8));
         ClaimAll(books, 4);
-        Assert.Equal(1, books.RefillWanted(pool, waiting: 0, maxCreatesInFlight: 8));
-        Assert.Equal(1, books.RefillWanted(pool, waiting: 3, maxCreatesInFlight: 8));
+        Assert.Equal(1, books.RefillWanted(pool, pool.MinSize, waiting: 0, maxCreatesInFlight: 8));
+        Assert.Equal(1, books.RefillWanted(pool, pool.MinSize, waiting: 3, maxCreatesInFlight: 8));
         Idle(books, "h1");
-        Assert.Equal(0, books.RefillWanted(pool, waiting: 3, maxCreatesInFlight: 8));
+        Assert.Equal(0, books.RefillWanted(pool, pool.MinSize, waiting: 3, maxCreatesInFlight: 8));
         Assert.Equal(5, books.Total);
     }
 
@@ -208,6 +208,22 @@ public sealed class PoolBooksTests
         Assert.Null(books.Adopt("m-confirmed-earlier", owner, T0));
         Assert.Equal("m-confirmed-earlier", books.HeldBy("alice")!.MemberId);
         Assert.False(books.Observe("h1", [Seen(idle), Seen("m-confirmed-earlier", "c-1")], T0).CountsChanged);
+    }
+
+    [Fact]
+    public void A_container_left_by_a_removed_member_is_a_leftover_never_counted_as_claimed()
+    {
+        var books = NewBooks();
+        var idle = Idle(books, "h1");
+        var failed = books.NewMember("h1", tenantId: null, T0); // its create failed; the engine kept the container
+        books.Remove(failed);
+        var handedOut = books.HandOut(Idle(books, "h1"), "alice", ClaimSource.Warm, T0); // leaves the kept members, not ended
+
+        var diff = books.Observe("h1", [Seen(idle), Seen(failed.MemberId, "c-half-made", "created"), Seen(handedOut)], T0);
+
+        Assert.Equal(["c-half-made"], diff.Leftovers.Select(c => c.ContainerId));
+        Assert.Empty(diff.Unknown);
+        Assert.Equal(1, books.ClaimedOn("h1"));
     }
 
     [Fact]

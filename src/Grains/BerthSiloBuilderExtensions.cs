@@ -15,6 +15,7 @@ public static class BerthSiloBuilderExtensions
     {
         services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(BerthClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         var options = configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
         if (string.Equals(options.ContainerRuntime, "Memory", StringComparison.OrdinalIgnoreCase))
         {

@@ -6,6 +6,7 @@ using Berth.Grains;
 using Berth.Runtime;
 using Berth.State;
 using Berth.Network;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Hosts;
@@ -43,8 +44,11 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private readonly HashSet<string> _enforcedBridges = new(StringComparer.Ordinal);
 
     public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IHostFirewall firewall,
-        IOptions<BerthOptions> options, IOptions<DatabaseOptions> database, ILogger<AgentHostGrain> logger)
+        IOptions<BerthOptions> options, IOptions<DatabaseOptions> database, ILogger<AgentHostGrain> logger,
+        [FromKeyedServices(BerthClock.Key)] TimeProvider clock)
     {
+        _clock = clock;
+        _activeSince = clock.GetUtcNow();
         _snapshots = snapshots;
         _firewall = firewall;
         _options = options.Value;
@@ -63,8 +67,9 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 
     private DockerHostOptions Host => _host ?? throw BerthException.NotFound($"Docker host '{HostId}' is not configured");
 
-    /// <summary>When this activation began (see <see cref="HostReport.ActiveSince"/>).</summary>
-    private readonly DateTimeOffset _activeSince = DateTimeOffset.UtcNow;
+    /// <summary>When this activation began (see <see cref="HostReport.ActiveSince"/>), on the clock pools compare it with.</summary>
+    private readonly DateTimeOffset _activeSince;
+    private readonly TimeProvider _clock;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -102,7 +107,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             ? $"Docker host '{HostId}' is unreachable: {down}"
             : _egressRequired && _egress is { Managed: false, Problem: var egress }
                 ? $"Docker host '{HostId}' cannot enforce egress policy, so no tenant container is placed there: {egress} (Berth:Security:RequireEgressPolicy)"
-            : _consecutiveFailures >= _options.HostUnhealthyAfterFailures && DateTimeOffset.UtcNow - _lastFailureAt < _options.HostUnhealthyCooldown
+            : _consecutiveFailures >= _options.HostUnhealthyAfterFailures && _clock.GetUtcNow() - _lastFailureAt < _options.HostUnhealthyCooldown
                 ? $"Docker host '{HostId}' is unhealthy: {_consecutiveFailures} creates in a row failed, last: {_lastError}"
                 : null;
 
@@ -179,7 +184,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         catch (Exception ex)
         {
             _consecutiveFailures++;
-            _lastFailureAt = DateTimeOffset.UtcNow;
+            _lastFailureAt = _clock.GetUtcNow();
             _lastError = ex.Message;
             if (IsUnreachable(ex)) _unreachable = ex.Message;
             _logger.LogWarning(ex, "Creating member {Member} of {Workload} on {Host} failed", request.MemberId, request.Spec.Id, HostId);
@@ -365,7 +370,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<ObservedContainer>? containers = null;
-        var listedAt = DateTimeOffset.UtcNow;
+        var listedAt = _clock.GetUtcNow();
         try
         {
             containers = await Runtime.ListAsync(

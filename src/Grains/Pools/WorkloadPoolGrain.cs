@@ -5,6 +5,7 @@ using Berth.Grains;
 using Berth.Runtime;
 using Berth.Specs;
 using Berth.State;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Pools;
@@ -21,7 +22,7 @@ public sealed class WorkloadPoolGrain(
     IContainerRuntimeProvider runtimes,
     IOptions<BerthOptions> options,
     ILogger<WorkloadPoolGrain> logger,
-    TimeProvider clock) : Grain, IWorkloadPoolGrain
+    [FromKeyedServices(BerthClock.Key)] TimeProvider clock) : Grain, IWorkloadPoolGrain
 {
     private readonly BerthOptions _options = options.Value;
     private int _consecutiveCreateFailures;

@@ -5,6 +5,7 @@ using Berth.Grains;
 using Berth.Secrets;
 using Berth.Specs;
 using Berth.State;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Tenants;
@@ -24,7 +25,7 @@ public sealed class TenantGrain(
     SecretProtector protector,
     IOptions<BerthOptions> options,
     ILogger<TenantGrain> logger,
-    TimeProvider clock) : Grain, ITenantGrain, IRemindable
+    [FromKeyedServices(BerthClock.Key)] TimeProvider clock) : Grain, ITenantGrain, IRemindable
 {
     private const int MaxSecretBytes = 64 * 1024;
     private const int MaxSecrets = 100;

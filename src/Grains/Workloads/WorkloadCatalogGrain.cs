@@ -6,6 +6,7 @@ using Berth.Runtime;
 using Berth.Specs;
 using Berth.State;
 using Berth.Tenants;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Berth.Workloads;
 
@@ -23,7 +24,7 @@ public sealed class WorkloadCatalogGrain(
     Secrets.SecretProtector protector,
     Microsoft.Extensions.Options.IOptions<BerthOptions> options,
     ILogger<WorkloadCatalogGrain> logger,
-    TimeProvider clock) : Grain, IWorkloadCatalogGrain, IRemindable
+    [FromKeyedServices(BerthClock.Key)] TimeProvider clock) : Grain, IWorkloadCatalogGrain, IRemindable
 {
     private const string WakePoolsReminder = "wake-pools";
 

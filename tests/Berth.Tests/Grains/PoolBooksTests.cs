@@ -227,6 +227,21 @@ public sealed class PoolBooksTests
     }
 
     [Fact]
+    public void A_member_being_removed_whose_container_left_two_reports_is_done_though_no_answer_came()
+    {
+        var books = NewBooks();
+        var released = books.EndClaim("alice", books.HandOut(Idle(books, "h1"), "alice", ClaimSource.Warm, T0).MemberId, null, T0)!;
+        Assert.Equal(PoolMemberState.Destroying, released.State);
+        var creating = books.NewMember("h1", tenantId: null, T0);
+        creating.MoveTo(PoolMemberState.Destroying, T0); // asked to go before its create reported: no container id to look for
+
+        Assert.Empty(books.Observe("h1", [], T0).RemovedUnheard); // one listing may predate anything
+        Assert.Empty(books.Observe("h1", [Seen(released)], T0.AddSeconds(5)).RemovedUnheard); // still there: the count starts over
+        Assert.Empty(books.Observe("h1", [], T0.AddSeconds(10)).RemovedUnheard);
+        Assert.Equal([released], books.Observe("h1", [], T0.AddSeconds(15)).RemovedUnheard);
+    }
+
+    [Fact]
     public void Claimed_members_stored_by_an_older_version_become_handoffs_the_audit_asks_about()
     {
         var state = new PoolState { Version = "v1" };

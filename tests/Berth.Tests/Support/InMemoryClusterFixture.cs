@@ -1,8 +1,5 @@
 using Berth.Configuration;
 using Berth.Runtime;
-using Berth.State;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 
 namespace Berth.Tests.Support;
@@ -14,7 +11,7 @@ namespace Berth.Tests.Support;
 public sealed class InMemoryClusterFixture : IAsyncLifetime
 {
     public const string Image = "berth-test:mem";
-    public const string HostId = "mem";
+    public const string HostId = InMemorySilo.HostId;
 
     public InMemoryContainerRuntime Runtime { get; } = new(Image, "berth-test:other");
 
@@ -36,35 +33,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Berth);
             silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton<ISnapshotSink, FilesystemSnapshotSink>();
-            silo.Services.AddSingleton<SnapshotSinks>();
-            silo.Services.AddSingleton<SnapshotTransfer>();
-            silo.Services.AddSingleton<Berth.Secrets.SecretProtector>();
-            silo.Services.AddSingleton<Berth.Network.IHostFirewall>(Firewall);
-            silo.Services.AddSingleton<IContainerRuntimeProvider>(
-                new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = Runtime }));
-            silo.Services.AddSingleton<IOptions<BerthOptions>>(Options.Create(new BerthOptions
-            {
-                ClusterId = "mem-cluster",
-                Hosts = [new DockerHostOptions { Id = HostId, Endpoint = "memory://", PublishAddress = "127.0.0.1" }],
-                HostSweepInterval = TimeSpan.FromMilliseconds(200),
-                PoolTickInterval = TimeSpan.FromMilliseconds(200),
-                OrphanGracePeriod = TimeSpan.FromSeconds(1),
-                MemberCreateDeadline = TimeSpan.FromSeconds(30),
-                ReleaseRetryDeadline = TimeSpan.FromSeconds(8),
-                ClaimAuditInterval = TimeSpan.FromSeconds(1),
-                SecretsKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-                Snapshots = new SnapshotOptions
-                {
-                    FilesystemRoot = SnapshotRoot,
-                    StagingDirectory = Path.Combine(Path.GetTempPath(), "berth-mem-staging"),
-                },
-                HostUnhealthyCooldown = TimeSpan.FromSeconds(1),
-                Quotas = new QuotaOptions { MaxClaimsPerTenant = 3 },
-                // As in production: no tenant container on a host that cannot enforce egress policy.
-                Security = new SecurityOptions { RequireEgressPolicy = true },
-            }));
+            InMemorySilo.Configure(silo, Runtime, Firewall, InMemorySilo.Options(SnapshotRoot));
         });
         Cluster = builder.Build();
     }

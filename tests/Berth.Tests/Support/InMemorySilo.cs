@@ -1,0 +1,48 @@
+using Berth.Configuration;
+using Berth.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Berth.Tests.Support;
+
+/// <summary>
+/// A silo of an in-process test cluster with what the real silo registers
+/// (<see cref="BerthSiloBuilderExtensions.AddBerthGrainServices"/>), around an in-memory engine
+/// as host "mem" and short intervals so sweeps and ticks come quickly.
+/// </summary>
+public static class InMemorySilo
+{
+    public const string HostId = "mem";
+
+    public static BerthOptions Options(string snapshotRoot) => new()
+    {
+        ClusterId = "mem-cluster",
+        Hosts = [new DockerHostOptions { Id = HostId, Endpoint = "memory://", PublishAddress = "127.0.0.1" }],
+        HostSweepInterval = TimeSpan.FromMilliseconds(200),
+        PoolTickInterval = TimeSpan.FromMilliseconds(200),
+        OrphanGracePeriod = TimeSpan.FromSeconds(1),
+        MemberCreateDeadline = TimeSpan.FromSeconds(30),
+        ReleaseRetryDeadline = TimeSpan.FromSeconds(8),
+        ClaimAuditInterval = TimeSpan.FromSeconds(1),
+        SecretsKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        Snapshots = new SnapshotOptions
+        {
+            FilesystemRoot = snapshotRoot,
+            StagingDirectory = Path.Combine(Path.GetTempPath(), "berth-mem-staging"),
+        },
+        HostUnhealthyCooldown = TimeSpan.FromSeconds(1),
+        Quotas = new QuotaOptions { MaxClaimsPerTenant = 3 },
+        // As in production: no tenant container on a host that cannot enforce egress policy.
+        Security = new SecurityOptions { RequireEgressPolicy = true },
+    };
+
+    public static void Configure(ISiloBuilder silo, InMemoryContainerRuntime runtime, Berth.Network.IHostFirewall firewall, BerthOptions options)
+    {
+        silo.Services.AddSingleton(firewall);
+        silo.Services.AddSingleton<IContainerRuntimeProvider>(
+            new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = runtime }));
+        silo.Services.AddSingleton<IOptions<BerthOptions>>(Microsoft.Extensions.Options.Options.Create(options));
+        silo.Services.AddBerthGrainServices(new ConfigurationBuilder().Build());
+    }
+}

@@ -5,6 +5,8 @@
 #   - "docker": one silo + gateway on the real engine, SQLite grain storage (the quickstart default)
 #   - "control": one silo + gateway whose containers exist only in memory (Berth__ContainerRuntime=Memory),
 #     grain storage per BENCH_CONTROL_DB (Memory), to measure the control plane without Docker
+#   - "scale": like "control" but with BENCH_SCALE_HOSTS (100) in-memory hosts, for the scale
+#     simulation (BENCH_SCALE_TENANTS tenants, 100,000 by default; BENCH_SCALE_HOSTS=0 skips it)
 # Extra arguments go to the benchmark (e.g. --rounds 5 --burst 50); results land in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,7 @@ start() { # name silo-port gateway-port http-port [extra env...]
   ) &
   PIDS+=($!)
   if [ "$name" = control ]; then CONTROL_SILO_PID=$!; fi
+  if [ "$name" = scale ]; then SCALE_SILO_PID=$!; fi
   (
     common "$name" "$silo" "$gw"
     for kv in "$@"; do export "$kv"; done
@@ -61,12 +64,25 @@ start() { # name silo-port gateway-port http-port [extra env...]
 REPO="$PWD"
 CONTROL_GATEWAY_PID=""
 CONTROL_SILO_PID=""
+SCALE_SILO_PID=""
+SCALE_HOSTS="${BENCH_SCALE_HOSTS:-100}"
 
 start docker 11181 30081 5180 "Database__Provider=Sqlite" "Database__ConnectionString=Data Source=$WORK/docker.db"
 start control 11182 30082 5181 "Database__Provider=$CONTROL_DB" "Database__ConnectionString=Data Source=$WORK/control.db" \
   "Berth__ContainerRuntime=Memory" "Berth__MaxCreatesInFlightPerPool=64"
 
-for port in 5180 5181; do
+PORTS=(5180 5181)
+SCALE_ARGS=()
+if [ "$SCALE_HOSTS" -gt 0 ]; then
+  HOSTS_ENV=()
+  for i in $(seq 0 $((SCALE_HOSTS - 1))); do HOSTS_ENV+=("Berth__Hosts__${i}__Id=h$i" "Berth__Hosts__${i}__Endpoint=memory://"); done
+  start scale 11183 30083 5182 "Database__Provider=$CONTROL_DB" "Database__ConnectionString=Data Source=$WORK/scale.db" \
+    "Berth__ContainerRuntime=Memory" "Berth__MaxCreatesInFlightPerPool=64" "${HOSTS_ENV[@]}"
+  PORTS+=(5182)
+  SCALE_ARGS=(--scale-gateway http://127.0.0.1:5182 --scale-silo-pid "$SCALE_SILO_PID" --scale-hosts "$SCALE_HOSTS" --scale-tenants "${BENCH_SCALE_TENANTS:-100000}")
+fi
+
+for port in "${PORTS[@]}"; do
   ok=0
   for _ in $(seq 1 120); do
     if curl -sf -o /dev/null -H "authorization: Bearer $KEY" "http://127.0.0.1:$port/auth/whoami"; then ok=1; break; fi
@@ -77,4 +93,4 @@ done
 
 dotnet bench/Berth.Bench/bin/Release/net10.0/Berth.Bench.dll \
   --gateway http://127.0.0.1:5180 --control-gateway http://127.0.0.1:5181 --control-silo-pid "$CONTROL_SILO_PID" --control-gateway-pid "$CONTROL_GATEWAY_PID" \
-  --key "$KEY" --out "$REPO/bench/results" "$@"
+  --key "$KEY" --out "$REPO/bench/results" "${SCALE_ARGS[@]}" "$@"

@@ -25,6 +25,7 @@ public sealed record BenchResults
     public ControlPlane.CpuSplit? GatewayStatusCpu { get; set; }
     public double BareKestrelPerSecond { get; set; }
     public ControlPlane.MemoryResult? Memory { get; set; }
+    public ScaleSimulation.Result? Scale { get; set; }
 
     /// <summary>The targets, each with the measured value and whether it was met.</summary>
     public List<TargetCheck> Targets { get; } = [];

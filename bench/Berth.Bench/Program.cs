@@ -22,12 +22,18 @@ var tenantsOption = new Option<int>("--memory-tenants") { DefaultValueFactory = 
 var durationOption = new Option<int>("--seconds") { Description = "Length of each throughput measurement", DefaultValueFactory = _ => 10 };
 var controlOnlyOption = new Option<bool>("--control-only") { Description = "Skip the Docker scenarios (for profiling the control plane)" };
 var poolShapeOption = new Option<string>("--control-pool") { Description = "min,max of each control-plane pool", DefaultValueFactory = _ => "100,1000" };
+var scaleOption = new Option<string?>("--scale-gateway") { Description = "Gateway URL of the many-hosts in-memory deployment (scale simulation); omit to skip" };
+var scalePidOption = new Option<int?>("--scale-silo-pid") { Description = "Pid of the scale deployment's silo, for memory per tenant" };
+var scaleHostsOption = new Option<int>("--scale-hosts") { Description = "Hosts the scale deployment was started with (h0…hN-1)", DefaultValueFactory = _ => 100 };
+var scaleTenantsOption = new Option<int>("--scale-tenants") { DefaultValueFactory = _ => 100_000 };
+var scaleWorkloadsOption = new Option<int>("--scale-workloads") { DefaultValueFactory = _ => 5 };
 var outOption = new Option<string>("--out") { DefaultValueFactory = _ => "bench/results" };
 
 var root = new RootCommand("Berth benchmark: claim latency and throughput next to Docker itself")
 {
     gatewayOption, controlOption, controlPidOption, controlGatewayPidOption, keyOption, dockerOption, imageOption, networkOption, roundsOption,
     perRoundOption, burstOption, drainOption, refillOption, tenantsOption, durationOption, outOption, controlOnlyOption, poolShapeOption,
+    scaleOption, scalePidOption, scaleHostsOption, scaleTenantsOption, scaleWorkloadsOption,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -102,6 +108,14 @@ root.SetAction(async (parse, cancellationToken) =>
                 Log($"memory: {parse.GetValue(tenantsOption)} tenant grains");
                 results.Memory = await plane.MemoryAsync(pid, parse.GetValue(tenantsOption), concurrency: 32);
             }
+        }
+        if (parse.GetValue(scaleOption) is { } scaleUrl)
+        {
+            using var scaleGateway = new GatewayClient(scaleUrl, key);
+            var hosts = Enumerable.Range(0, parse.GetValue(scaleHostsOption)).Select(i => $"h{i}").ToArray();
+            Log($"scale: {parse.GetValue(scaleTenantsOption)} tenants over {hosts.Length} in-memory hosts");
+            results.Scale = await new ScaleSimulation(scaleGateway, runId, Log, parse.GetValue(scalePidOption))
+                .RunAsync(hosts, parse.GetValue(scaleWorkloadsOption), parse.GetValue(scaleTenantsOption), concurrency: 64);
         }
     }
     finally

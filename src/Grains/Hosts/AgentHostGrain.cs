@@ -315,7 +315,8 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         _lastError,
         _egress switch { null => "unknown", { Managed: true } => "managed", _ => "unmanaged" },
         _egress?.Problem,
-        _egress?.Notes.ToArray() ?? []));
+        _egress?.Notes.ToArray() ?? [],
+        _lastSweepMs));
 
     /// <summary>
     /// The policy's network exists and its rules are in place before a container joins it. Where the
@@ -368,6 +369,22 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 
     /// <summary>Lists this host's Berth containers and tells each pool what Docker really runs.</summary>
     private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await SweepOnceAsync(cancellationToken);
+        }
+        finally
+        {
+            _lastSweepMs = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2);
+        }
+    }
+
+    /// <summary>How long the last sweep took, listing and every pool's report included: the reconciliation's cost per host.</summary>
+    private double? _lastSweepMs;
+
+    private async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<ObservedContainer>? containers = null;
         var listedAt = _clock.GetUtcNow();

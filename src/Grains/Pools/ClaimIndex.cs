@@ -9,9 +9,14 @@ public sealed class ClaimIndex
 {
     private readonly Dictionary<string, ClaimedMember> _byMember = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _memberOfTenant = new(StringComparer.Ordinal);
+    /// <summary>Claims by host: a host report visits its own, not every claim of the pool.</summary>
+    private readonly Dictionary<string, Dictionary<string, ClaimedMember>> _byHost = new(StringComparer.Ordinal);
 
     public int Count => _byMember.Count;
     public IEnumerable<ClaimedMember> All => _byMember.Values;
+
+    public IEnumerable<ClaimedMember> OnHost(string hostId) =>
+        _byHost.TryGetValue(hostId, out var claims) ? claims.Values : [];
 
     public ClaimedMember? Get(string memberId) => _byMember.GetValueOrDefault(memberId);
 
@@ -25,12 +30,15 @@ public sealed class ClaimIndex
         if (OfTenant(claim.TenantId) is { } older) Remove(older.MemberId);
         _byMember[claim.MemberId] = claim;
         _memberOfTenant[claim.TenantId] = claim.MemberId;
+        if (!_byHost.TryGetValue(claim.HostId, out var onHost)) _byHost[claim.HostId] = onHost = new(StringComparer.Ordinal);
+        onHost[claim.MemberId] = claim;
     }
 
     public ClaimedMember? Remove(string memberId)
     {
         if (!_byMember.Remove(memberId, out var claim)) return null;
         if (_memberOfTenant.GetValueOrDefault(claim.TenantId) == memberId) _memberOfTenant.Remove(claim.TenantId);
+        if (_byHost.TryGetValue(claim.HostId, out var onHost) && onHost.Remove(memberId) && onHost.Count == 0) _byHost.Remove(claim.HostId);
         return claim;
     }
 }

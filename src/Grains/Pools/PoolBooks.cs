@@ -270,7 +270,7 @@ public sealed class PoolBooks
         }
 
         var claimed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var claim in Claims.All.Where(c => c.HostId == hostId))
+        foreach (var claim in Claims.OnHost(hostId))
         {
             var seen = byMember[claim.MemberId].FirstOrDefault(c => c.ContainerId == claim.Container.ContainerId);
             if (seen is null)

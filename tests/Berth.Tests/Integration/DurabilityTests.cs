@@ -140,7 +140,10 @@ public sealed class DurabilityTests(ITestOutputHelper output)
         Assert.NotEmpty(granted);
 
         // Every tenant ends with at most one container, and a claimed one runs and is its own.
-        var statuses = await Task.WhenAll(tenants.Select(berth.Api.StatusAsync));
+        // A release the kill interrupted finishes on its retry (seconds), never left half-way.
+        var statuses = await Eventually.Until(() => Task.WhenAll(tenants.Select(berth.Api.StatusAsync)),
+            all => all.All(s => s.Claims.All(c => c.State is not (TenantClaimState.Claiming or TenantClaimState.Releasing or TenantClaimState.Saving))),
+            "interrupted claims and releases to finish");
         var held = new Dictionary<string, string>();
         foreach (var status in statuses)
         {

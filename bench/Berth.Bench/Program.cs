@@ -12,7 +12,7 @@ var controlGatewayPidOption = new Option<int?>("--control-gateway-pid") { Descri
 var keyOption = new Option<string>("--key") { Description = "Admin API key of both gateways", Required = true };
 var dockerOption = new Option<string>("--docker") { Description = "Docker endpoint for the baseline", DefaultValueFactory = _ => "unix:///var/run/docker.sock" };
 var imageOption = new Option<string>("--image") { DefaultValueFactory = _ => "berth-busybox:test" };
-var networkOption = new Option<string>("--network") { Description = "Network of the baseline containers (Berth's tenants network)", DefaultValueFactory = _ => "berth-tenants" };
+var networkOption = new Option<string>("--network") { Description = "Network of the baseline containers (Berth's tenant network for the default egress policy, none)", DefaultValueFactory = _ => "berth-tenants-none" };
 var roundsOption = new Option<int>("--rounds") { DefaultValueFactory = _ => 3 };
 var perRoundOption = new Option<int>("--per-round") { Description = "Claims per round (warm, cold) and baseline creates per round", DefaultValueFactory = _ => 20 };
 var burstOption = new Option<int>("--burst") { DefaultValueFactory = _ => 100 };
@@ -59,6 +59,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         if (!parse.GetValue(controlOnlyOption))
         {
+        await scenarios.PrepareTenantNetworkAsync();
         Log("baseline: Docker create+start (warm-up, then sequential and parallel rounds)");
         await baseline.SequentialAsync(2);
         var sequential = new List<double>();

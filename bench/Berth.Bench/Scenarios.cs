@@ -17,6 +17,15 @@ public sealed class Scenarios(GatewayClient gateway, string image, string runId,
 
     private string NewWorkload(string what) => $"bench-{what}-{runId}";
 
+    /// <summary>Has Berth make its tenant network (with its first member), which the baseline's containers join too.</summary>
+    public async Task PrepareTenantNetworkAsync()
+    {
+        var workload = NewWorkload("net");
+        await gateway.PutWorkloadAsync(workload, Spec(workload, 1, 1));
+        await gateway.WaitForIdleAsync(workload, 1, FillLimit);
+        await gateway.DeleteWorkloadAsync(workload);
+    }
+
     private async Task ReleaseAllAsync(string workload, IEnumerable<string> tenants) =>
         await Parallel.ForEachAsync(tenants, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (t, _) => await gateway.ReleaseAsync(t, workload));
 

@@ -11,6 +11,12 @@ namespace Berth.Grains;
 [Alias("Berth.Grains.IMemberOwnerGrain")]
 public interface IMemberOwnerGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Records the owner, then confirms the claim to the member's pool (which then drops the
+    /// handoff from its stored books). One-way, so a claim's answer never waits for it; one that is
+    /// lost leaves the handoff in the pool's books, and its audit asks the tenant to announce again.
+    /// </summary>
+    [OneWay]
     [Alias("Record")]
     Task Record(MemberOwner owner);
 

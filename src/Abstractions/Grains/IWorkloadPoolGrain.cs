@@ -26,7 +26,7 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     Task<RunningContainer> CompleteColdClaim(string tenantId, string memberId, RunningContainer container);
 
     /// <summary>
-    /// The tenant recorded its claim (and the member's owner): the pool's stored books forget the
+    /// The member's owner record is written (its owner grain tells, after the tenant recorded the claim): the pool's stored books forget the
     /// handoff. Until then the claim audit asks the tenant about it.
     /// </summary>
     [OneWay]

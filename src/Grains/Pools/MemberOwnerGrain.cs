@@ -24,6 +24,9 @@ public sealed class MemberOwnerGrain(
             await state.WriteOrDeactivateAsync(this);
         }
         DeactivateOnIdle();
+        var slash = Key.LastIndexOf('/');
+        // Only once the record is durable: a pool that restarts then still learns whose the container is.
+        _ = GrainFactory.GetGrain<IWorkloadPoolGrain>(Key[..slash]).ConfirmClaim(owner.TenantId, Key[(slash + 1)..]);
     }
 
     public async Task Clear(string tenantId)

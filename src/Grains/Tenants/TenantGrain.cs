@@ -368,7 +368,7 @@ public sealed class TenantGrain(
         record.ClaimedAt = Now;
         record.MoveTo(TenantClaimState.Claimed, Now);
         await PersistAsync();
-        await AnnounceClaimAsync(record);
+        AnnounceClaim(record);
         StartPeriodicSync(record);
         logger.LogInformation("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
@@ -717,22 +717,14 @@ public sealed class TenantGrain(
     }
 
     /// <summary>
-    /// Records the member's owner, then tells the pool, which then drops the claim from its stored
-    /// books. Best effort: until the pool hears it, its claim audit asks again (VerifyClaim).
+    /// Records the member's owner, which then tells the pool, which drops the claim from its stored
+    /// books. One-way and best effort: until the pool hears it, its claim audit asks again (VerifyClaim).
     /// </summary>
-    private async Task AnnounceClaimAsync(TenantClaimRecord record)
+    private void AnnounceClaim(TenantClaimRecord record)
     {
         if (record is not { MemberId: { } memberId, Container: { } container, ClaimedAt: { } claimedAt }) return;
-        try
-        {
-            await GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(record.Workload, memberId))
-                .Record(new MemberOwner(TenantId, container, record.Source ?? ClaimSource.Warm, claimedAt));
-            _ = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).ConfirmClaim(TenantId, memberId);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("Could not record the owner of member {Member} of {Workload} (the pool's audit asks again): {Error}", memberId, record.Workload, ex.Message);
-        }
+        _ = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(record.Workload, memberId))
+            .Record(new MemberOwner(TenantId, container, record.Source ?? ClaimSource.Warm, claimedAt));
     }
 
     private void ForgetOwner(string workload, string memberId) =>
@@ -826,7 +818,7 @@ public sealed class TenantGrain(
         if (state.State.Claims.TryGetValue(workload, out var record) && record.MemberId == memberId)
         {
             // Held: the pool lost the tenant's word (or restarted), so it is given again.
-            if (record.State == TenantClaimState.Claimed) await AnnounceClaimAsync(record);
+            if (record.State == TenantClaimState.Claimed) AnnounceClaim(record);
             return;
         }
         logger.LogWarning("Tenant {Tenant} does not hold member {Member} of {Workload} that the pool reserved for it; giving it up", TenantId, memberId, workload);

@@ -40,7 +40,7 @@ public sealed class BerthOptions
     public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Bounds a pool's background creation rate: creates in flight at once per pool.</summary>
-    public int MaxCreatesInFlightPerPool { get; set; } = 8;
+    public int MaxCreatesInFlightPerPool { get; set; } = 4;
 
     /// <summary>Docker create+start calls in flight at once per engine (all pools together).</summary>
     public int MaxCreatesInFlightPerHost { get; set; } = 8;

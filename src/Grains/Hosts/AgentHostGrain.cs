@@ -170,7 +170,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
             _consecutiveFailures = 0;
             _unreachable = null;
-            _logger.LogInformation("Created member {Member} of {Workload} as container {ContainerId} on {Host}", request.MemberId, request.Spec.Id, container.ContainerId, HostId);
+            _logger.LogDebug("Created member {Member} of {Workload} as container {ContainerId} on {Host}", request.MemberId, request.Spec.Id, container.ContainerId, HostId);
             return container;
         }
         catch (Exception ex) when (ex is MemberStartException or BerthException { Kind: BerthErrorKind.Unprocessable })
@@ -211,7 +211,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             {
                 await Runtime.RemoveAsync(container.ContainerId, CancellationToken.None);
             }
-            _logger.LogInformation("Removed member {Member} of {Workload} (container {ContainerId}) on {Host}", memberId, workload, containerId ?? "none", HostId);
+            _logger.LogDebug("Removed member {Member} of {Workload} (container {ContainerId}) on {Host}", memberId, workload, containerId ?? "none", HostId);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnMemberDestroyed(memberId);
         }
         catch (Exception ex)
@@ -227,7 +227,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         try
         {
             await Runtime.RemoveAsync(containerId, CancellationToken.None);
-            _logger.LogInformation("Removed container {ContainerId} on {Host}", containerId, HostId);
+            _logger.LogDebug("Removed container {ContainerId} on {Host}", containerId, HostId);
         }
         catch (Exception ex)
         {

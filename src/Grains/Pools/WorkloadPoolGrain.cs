@@ -349,7 +349,7 @@ public sealed class WorkloadPoolGrain(
         if (_books.Member(memberId) is { } member && member.TenantId == tenantId)
         {
             _books.Remove(member);
-            logger.LogInformation("Member {Member} of {Workload} released by tenant {Tenant} and removed", memberId, Workload, tenantId);
+            logger.LogDebug("Member {Member} of {Workload} released by tenant {Tenant} and removed", memberId, Workload, tenantId);
         }
         await SaveAsync();
     }

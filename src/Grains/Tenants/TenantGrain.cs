@@ -370,7 +370,7 @@ public sealed class TenantGrain(
         await PersistAsync();
         AnnounceClaim(record);
         StartPeriodicSync(record);
-        logger.LogInformation("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
+        logger.LogDebug("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
         return View(record);
     }
@@ -592,7 +592,7 @@ public sealed class TenantGrain(
             }
             await pool.CompleteRelease(TenantId, memberId);
         }
-        logger.LogInformation("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
+        logger.LogDebug("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
         ForgetContainer(record);
         record.ReleaseStartedAt = null;
         record.MoveTo(TenantClaimState.Released, Now);

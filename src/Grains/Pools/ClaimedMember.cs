@@ -12,8 +12,6 @@ public sealed class ClaimedMember
     public DateTimeOffset Since { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public string SpecVersion { get; init; } = "";
-    /// <summary>False while the handoff waits for the tenant's word (it is then in the stored books too).</summary>
-    public bool Confirmed { get; set; }
     /// <summary>Set once a host report showed its container dead or gone; the tenant was told.</summary>
     public DateTimeOffset? LostSince { get; set; }
     /// <summary>Host reports in a row that did not list its container.</summary>

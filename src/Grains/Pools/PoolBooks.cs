@@ -48,7 +48,7 @@ public sealed class PoolBooks
         }
         foreach (var handoff in state.Handoffs.Values)
         {
-            Claims.Add(ToClaim(handoff, confirmed: false));
+            Claims.Add(ToClaim(handoff));
         }
     }
 
@@ -129,7 +129,7 @@ public sealed class PoolBooks
         };
         State.Handoffs[member.MemberId] = handoff;
         State.ClaimedByHost[member.HostId] = ClaimedOn(member.HostId) + 1;
-        var claim = ToClaim(handoff, confirmed: false);
+        var claim = ToClaim(handoff);
         Claims.Add(claim);
         return claim;
     }
@@ -145,8 +145,8 @@ public sealed class PoolBooks
             return false;
         }
         State.Handoffs.Remove(memberId);
-        if (Claims.Get(memberId) is { } claim) claim.Confirmed = true;
-        else Claims.Add(ToClaim(handoff, confirmed: true));
+        // Whether a claim still waits for its tenant's word is whether its handoff is stored.
+        if (Claims.Get(memberId) is null) Claims.Add(ToClaim(handoff));
         return true;
     }
 
@@ -162,7 +162,6 @@ public sealed class PoolBooks
             Source = owner.Source,
             Since = owner.ClaimedAt,
             CreatedAt = owner.ClaimedAt,
-            Confirmed = true,
         };
         Claims.Add(claim);
         return claim;
@@ -329,7 +328,7 @@ public sealed class PoolBooks
     public static string Describe(ObservedContainer? seen) =>
         seen is null ? "its container vanished" : $"its container is {seen.State}{(seen.Health is null ? "" : $" ({seen.Health})")}";
 
-    private static ClaimedMember ToClaim(PoolHandoff handoff, bool confirmed) => new()
+    private static ClaimedMember ToClaim(PoolHandoff handoff) => new()
     {
         MemberId = handoff.MemberId,
         TenantId = handoff.TenantId,
@@ -338,6 +337,5 @@ public sealed class PoolBooks
         Since = handoff.ReservedAt,
         CreatedAt = handoff.CreatedAt,
         SpecVersion = handoff.SpecVersion,
-        Confirmed = confirmed,
     };
 }

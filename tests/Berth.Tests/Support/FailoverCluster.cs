@@ -18,7 +18,7 @@ namespace Berth.Tests.Support;
 /// </summary>
 public sealed class FailoverCluster : IAsyncDisposable
 {
-    public const string Image = "berth-test:mem";
+    public const string Image = InMemorySilo.Image;
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
 
     private FailoverCluster(InProcessTestCluster cluster, FailoverClusterSettings settings)

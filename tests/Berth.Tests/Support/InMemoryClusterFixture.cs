@@ -10,7 +10,7 @@ namespace Berth.Tests.Support;
 /// </summary>
 public sealed class InMemoryClusterFixture : IAsyncLifetime
 {
-    public const string Image = "berth-test:mem";
+    public const string Image = InMemorySilo.Image;
     public const string HostId = InMemorySilo.HostId;
 
     public InMemoryContainerRuntime Runtime { get; } = new(Image, "berth-test:other");

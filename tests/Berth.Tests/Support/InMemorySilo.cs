@@ -15,6 +15,9 @@ public static class InMemorySilo
 {
     public const string HostId = "mem";
 
+    /// <summary>The image the in-memory engine knows.</summary>
+    public const string Image = "berth-test:mem";
+
     public static BerthOptions Options(string snapshotRoot) => new()
     {
         ClusterId = "mem-cluster",

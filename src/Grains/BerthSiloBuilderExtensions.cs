@@ -13,15 +13,18 @@ public static class BerthSiloBuilderExtensions
 {
     public static IServiceCollection AddBerthGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section));
+        services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section))
+            .Configure(o => o.Agent ??= ReadAgent(configuration));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton(BerthClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         var options = configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Hosts.HostStartup>();
+        services.TryAddSingleton<Hosts.AgentSilos>();
+        services.AddPlacementDirector<Hosts.AgentHostPlacement, Hosts.AgentHostPlacementDirector>();
         if (string.Equals(options.ContainerRuntime, "Memory", StringComparison.OrdinalIgnoreCase))
         {
             // Nothing runs: containers exist only in memory. For the control-plane benchmark and demos.
-            services.TryAddSingleton<IContainerRuntimeProvider>(new InMemoryRuntimeProvider(
-                options.EffectiveHosts.ToDictionary(h => h.Id, _ => new InMemoryContainerRuntime { AcceptAnyImage = true })));
+            services.TryAddSingleton<IContainerRuntimeProvider>(new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime>(), acceptAnyImage: true));
             services.TryAddSingleton<IHostFirewall, InMemoryHostFirewall>();
         }
         services.TryAddSingleton<IContainerRuntimeProvider, DockerRuntimeProvider>();
@@ -36,4 +39,8 @@ public static class BerthSiloBuilderExtensions
         services.TryAddSingleton<Secrets.SecretProtector>();
         return services;
     }
+
+    /// <summary>Agent mode is a silo setting (<c>Silo:Agent</c>); the grains see it as <see cref="BerthOptions.Agent"/>.</summary>
+    private static AgentOptions? ReadAgent(IConfiguration configuration) =>
+        configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() is { HostId.Length: > 0 } agent ? agent : null;
 }

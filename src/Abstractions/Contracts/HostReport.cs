@@ -8,7 +8,7 @@ namespace Berth.Contracts;
 public sealed record HostReport(
     [property: Id(0)] string HostId,
     [property: Id(1)] DateTimeOffset ListedAt,
-    /// <summary>False when the engine did not answer (down) or keeps failing creates (unhealthy).</summary>
+    /// <summary>False when new members should not be created there: the engine did not answer, or keeps failing creates.</summary>
     [property: Id(2)] bool Available,
     /// <summary>Why the host is unavailable, for the errors claims get meanwhile.</summary>
     [property: Id(3)] string? Problem,
@@ -18,4 +18,9 @@ public sealed record HostReport(
     /// When the reporting host grain was activated: background creates asked of it before then went
     /// to an activation that is gone (its silo died) and will never report.
     /// </summary>
-    [property: Id(5)] DateTimeOffset? ActiveSince = null);
+    [property: Id(5)] DateTimeOffset? ActiveSince = null,
+    /// <summary>
+    /// The engine answered. A reachable host that is <see cref="Available"/> false (creates keep
+    /// failing, egress unmanaged) takes no new members, but its healthy idle members still serve.
+    /// </summary>
+    [property: Id(6)] bool Reachable = true);

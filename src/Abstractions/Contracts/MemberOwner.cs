@@ -9,4 +9,10 @@ public sealed record MemberOwner(
     [property: Id(0)] string TenantId,
     [property: Id(1)] RunningContainer Container,
     [property: Id(2)] ClaimSource Source,
-    [property: Id(3)] DateTimeOffset ClaimedAt);
+    [property: Id(3)] DateTimeOffset ClaimedAt,
+    /// <summary>
+    /// Set when the tenant moved on while the container's host was down: the container still holds
+    /// state newer than the tenant's snapshots, so when the host returns it is saved as a recovered
+    /// snapshot before it is removed (never removed as an orphan meanwhile).
+    /// </summary>
+    [property: Id(4)] DateTimeOffset? StrandedSince = null);

@@ -3,4 +3,6 @@ namespace Berth.Contracts;
 [GenerateSerializer, Alias("Berth.Contracts.TenantStatus"), Immutable]
 public sealed record TenantStatus(
     [property: Id(0)] string TenantId,
-    [property: Id(1)] TenantClaimView[] Claims);
+    [property: Id(1)] TenantClaimView[] Claims,
+    /// <summary>States saved from containers of hosts that came back after the tenant had moved on, newest last.</summary>
+    [property: Id(2)] RecoveredSnapshotView[]? Recovered = null);

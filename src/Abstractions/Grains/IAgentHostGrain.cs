@@ -68,6 +68,11 @@ public interface IAgentHostGrain : IGrainWithStringKey
     [Alias("Subscribe")]
     Task Subscribe(string workload);
 
+    /// <summary>Activates the grain (the registry's periodic call), so that it sweeps and heartbeats.</summary>
+    [OneWay]
+    [Alias("Wake")]
+    Task Wake();
+
     /// <summary>A deleted and drained workload's pool no longer needs reports.</summary>
     [OneWay]
     [Alias("Unsubscribe")]

@@ -20,10 +20,17 @@ public interface IMemberOwnerGrain : IGrainWithStringKey
     [Alias("Record")]
     Task Record(MemberOwner owner);
 
-    /// <summary>Forgets the owner, if it is still <paramref name="tenantId"/> (a late clear never undoes a newer record).</summary>
+    /// <summary>Records that the tenant moved on from the container of a down host (see <see cref="MemberOwner.StrandedSince"/>); durable when it returns.</summary>
+    [Alias("Strand")]
+    Task Strand(MemberOwner owner);
+
+    /// <summary>
+    /// Forgets the owner, if it is still <paramref name="tenantId"/> (a late clear never undoes a
+    /// newer record). A stranded record stays until <paramref name="recovered"/>: its state is saved.
+    /// </summary>
     [OneWay]
     [Alias("Clear")]
-    Task Clear(string tenantId);
+    Task Clear(string tenantId, bool recovered = false);
 
     /// <summary>Tells the member's pool who holds it (or that nobody does), through <see cref="IWorkloadPoolGrain.OnOwnerReported"/>.</summary>
     [OneWay]

@@ -63,9 +63,31 @@ public interface ITenantGrain : IGrainWithStringKey
     /// The pool gave up the tenant's member: its container vanished or died (the claim turns Lost),
     /// or a claim that never completed passed its deadline (the claim turns Failed).
     /// </summary>
+    /// <remarks>
+    /// <paramref name="hostDownSince"/> is set when the member's whole host went down: its
+    /// container cannot be read until the host returns, so a claim or release does not wait for it
+    /// (the container is saved as a recovered snapshot if the host comes back).
+    /// </remarks>
     [OneWay]
     [Alias("OnMemberLost")]
-    Task OnMemberLost(string workload, string memberId, string reason);
+    Task OnMemberLost(string workload, string memberId, string reason, DateTimeOffset? hostDownSince = null);
+
+    /// <summary>
+    /// The member's host is drained with eviction: the tenant's claim is released (state saved) and
+    /// claimed again, which places it on another host.
+    /// </summary>
+    [OneWay]
+    [Alias("Evict")]
+    Task Evict(string workload, string memberId, string reason);
+
+    /// <summary>
+    /// A container the tenant moved on from while its host was down is there again: its state is
+    /// saved as a recovered snapshot (kept <c>Berth:RecoveredSnapshotRetention</c>, listed in the
+    /// tenant's status), then the pool removes it.
+    /// </summary>
+    [OneWay]
+    [Alias("RecoverContainer")]
+    Task RecoverContainer(string workload, string memberId, RunningContainer container);
 
     /// <summary>
     /// The pool's word that a lost claim outlived <c>pool.lost_timeout</c>: the tenant releases it

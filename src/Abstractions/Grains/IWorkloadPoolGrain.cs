@@ -72,6 +72,11 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [Alias("OnOwnerReported")]
     Task OnOwnerReported(string memberId, MemberOwner? owner);
 
+    /// <summary>The tenant saved a stranded container's state (see ITenantGrain.RecoverContainer): the pool removes it.</summary>
+    [OneWay]
+    [Alias("OnContainerRecovered")]
+    Task OnContainerRecovered(string memberId, RunningContainer container);
+
     /// <summary>A host's periodic report: its availability and this workload's containers on it.</summary>
     [OneWay]
     [Alias("ObserveHost")]

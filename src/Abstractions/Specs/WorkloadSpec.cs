@@ -33,6 +33,20 @@ public sealed record WorkloadSpec
 
     /// <summary><c>network.egress</c>: what the containers may reach beyond their own ports.</summary>
     [Id(18)] public EgressPolicy Egress { get; init; } = EgressPolicy.Default;
+
+    /// <summary><c>placement.labels</c>: members go only to hosts carrying every one of these labels.</summary>
+    [Id(19)] public PlacementSpec Placement { get; init; } = new();
+}
+
+[GenerateSerializer, Alias("Berth.Specs.PlacementSpec"), Immutable]
+public sealed record PlacementSpec
+{
+    [Id(0)] public Dictionary<string, string> Labels { get; init; } = new(StringComparer.Ordinal);
+
+    public bool Equals(PlacementSpec? other) => other is not null && Labels.Count == other.Labels.Count
+        && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+
+    public override int GetHashCode() => Labels.Count;
 }
 
 [GenerateSerializer, Alias("Berth.Specs.PortSpec"), Immutable]

@@ -115,6 +115,7 @@ public static partial class WorkloadSpecParser
             }
             var pool = fields.Take("pool") is { } poolNode ? ReadPool(poolNode) : new PoolSpec();
             var sync = fields.Take("sync") is { } syncNode ? ReadSync(syncNode) : null;
+            var placement = fields.Take("placement") is { } placementNode ? ReadPlacement(placementNode) : new PlacementSpec();
             fields.RejectUnknown();
 
             if (sync is not null && volumes.StateTarget is null)
@@ -141,6 +142,7 @@ public static partial class WorkloadSpecParser
                 Egress = egress,
                 Pool = pool,
                 Sync = sync,
+                Placement = placement,
                 Privileged = privileged,
                 CapAdd = capAdd,
                 PidMode = pidMode,

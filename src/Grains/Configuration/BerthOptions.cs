@@ -17,6 +17,21 @@ public sealed class BerthOptions
     /// <summary>How often each host lists its containers and reports them to their pools.</summary>
     public TimeSpan HostSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A host whose engine has not answered a sweep for this long is down: its members stop
+    /// counting, its claimed tenants turn lost, and pools refill on live hosts.
+    /// </summary>
+    public TimeSpan HostDownAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a recovered snapshot (saved from a returned host's container of a tenant that had moved on) is kept.</summary>
+    public TimeSpan RecoveredSnapshotRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Without <see cref="Hosts"/>: whether this silo registers the local engine as host <c>local</c> (off for silos without Docker).</summary>
+    public bool LocalEngine { get; set; } = true;
+
+    /// <summary>Set on an agent silo (from <c>Silo:Agent</c>): the one host whose engine this silo alone talks to.</summary>
+    public AgentOptions? Agent { get; set; }
+
     /// <summary>How often each pool checks refill, idle timeouts and creation deadlines.</summary>
     public TimeSpan PoolTickInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -76,11 +91,27 @@ public sealed class BerthOptions
     /// <summary>Where tenant state snapshots go, and how many are kept.</summary>
     public SnapshotOptions Snapshots { get; set; } = new();
 
-    public IReadOnlyList<DockerHostOptions> EffectiveHosts => Hosts.Count > 0 ? Hosts : [new DockerHostOptions()];
+    /// <summary>
+    /// The engines this silo reaches itself: an agent silo only its own; another silo the
+    /// configured ones, else the local engine (unless <see cref="LocalEngine"/> is off).
+    /// </summary>
+    public IReadOnlyList<DockerHostOptions> EffectiveHosts =>
+        Agent is { HostId.Length: > 0 } agent ? [agent.AsHost()]
+        : Hosts.Count > 0 ? Hosts
+        : LocalEngine ? [new DockerHostOptions()] : [];
 }
 
 public sealed class DockerHostOptions
 {
+    /// <summary>Matched by a workload's <c>placement.labels</c>.</summary>
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The most Berth containers placed on this host; null for no limit.</summary>
+    public int? MaxContainers { get; set; }
+
+    /// <summary>Memory the host offers to containers, for operators (e.g. <c>8g</c>); not enforced by placement.</summary>
+    public string? Memory { get; set; }
+
     public string Id { get; set; } = "local";
 
     /// <summary>Docker endpoint: <c>unix:///var/run/docker.sock</c> or <c>tcp://host:2376</c>.</summary>

@@ -16,13 +16,18 @@ namespace Berth.Hosts;
 /// slow part, and the only shared state here is counters that are updated between awaits.
 /// </summary>
 [Reentrant]
+[AgentHostPlacement]
 // The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
 [GrainType("agenthost")]
 public sealed class AgentHostGrain : Grain, IAgentHostGrain
 {
-    private readonly IContainerRuntime? _runtime;
+    private readonly IContainerRuntimeProvider _runtimes;
+    private IContainerRuntime? _runtime;
     private readonly BerthOptions _options;
-    private readonly DockerHostOptions? _host;
+    private DockerHostOptions? _host;
+    /// <summary>Set when this activation may not talk to the engine: an agent's host, away from its agent silo.</summary>
+    private string? _detached;
+    private readonly AgentSilos _agents;
     private readonly ILogger<AgentHostGrain> _logger;
     private readonly SemaphoreSlim _createSlots;
     /// <summary>Pools that asked for reports (they get one even when the host has none of their containers).</summary>
@@ -45,38 +50,76 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
 
     public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IHostFirewall firewall,
         IOptions<BerthOptions> options, IOptions<DatabaseOptions> database, ILogger<AgentHostGrain> logger,
-        [FromKeyedServices(BerthClock.Key)] TimeProvider clock)
+        AgentSilos agents, [FromKeyedServices(BerthClock.Key)] TimeProvider clock)
     {
+        _runtimes = runtimes;
+        _agents = agents;
         _clock = clock;
         _activeSince = clock.GetUtcNow();
         _snapshots = snapshots;
         _firewall = firewall;
         _options = options.Value;
         _egressRequired = _options.Security.RequireEgressPolicy ?? database.Value.Provider == DatabaseProvider.Postgres;
-        var hostId = this.GetPrimaryKeyString();
-        // An id no configuration names gets NotFound from every call, not a failed activation.
-        _host = _options.EffectiveHosts.FirstOrDefault(h => h.Id == hostId);
-        _runtime = _host is null ? null : runtimes.Get(hostId);
         _logger = logger;
         _createSlots = new SemaphoreSlim(Math.Max(1, _options.MaxCreatesInFlightPerHost));
     }
 
     private string HostId => this.GetPrimaryKeyString();
 
-    private IContainerRuntime Runtime => _runtime ?? throw BerthException.NotFound($"Docker host '{HostId}' is not configured");
+    private IContainerRuntime Runtime => _runtime ?? throw NotUsable();
 
-    private DockerHostOptions Host => _host ?? throw BerthException.NotFound($"Docker host '{HostId}' is not configured");
+    private DockerHostOptions Host => _host ?? throw NotUsable();
+
+    private BerthException NotUsable() => _detached is { } why
+        ? BerthException.Unavailable(why, _options.RetryAfterSeconds)
+        : BerthException.NotFound($"Docker host '{HostId}' is not registered");
 
     /// <summary>When this activation began (see <see cref="HostReport.ActiveSince"/>), on the clock pools compare it with.</summary>
     private readonly DateTimeOffset _activeSince;
     private readonly TimeProvider _clock;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds the engine: this silo's own configuration (an agent silo's host, configured hosts), else
+    /// the registry's record of a remote engine. An agent's host placed here while its agent silo
+    /// is away is detached: it answers 503 and steps aside once the agent is back.
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _host = _options.EffectiveHosts.FirstOrDefault(h => h.Id == HostId);
         if (_host is null)
         {
-            return Task.CompletedTask;
+            var entry = await GrainFactory.GetGrain<IHostRegistryGrain>(0).Get(HostId);
+            if (entry is { Registration: { Kind: HostKind.Remote, Endpoint: { Length: > 0 } endpoint } registration })
+            {
+                _host = new DockerHostOptions
+                {
+                    Id = HostId,
+                    Endpoint = endpoint,
+                    PublishAddress = registration.PublishAddress,
+                    TlsClientCertificate = registration.TlsClientCertificate,
+                    TlsClientKey = registration.TlsClientKey,
+                    TlsCaCertificate = registration.TlsCaCertificate,
+                };
+            }
+            else if (entry is { Registration.Kind: HostKind.Agent })
+            {
+                _detached = $"Docker host '{HostId}' is reached through its agent, and its agent silo is not in the cluster";
+            }
         }
+        if (_host is null)
+        {
+            if (_detached is not null)
+            {
+                this.RegisterGrainTimer(StepAsideForAgentAsync, new GrainTimerCreationOptions
+                {
+                    DueTime = _options.HostSweepInterval,
+                    Period = _options.HostSweepInterval,
+                    Interleave = true,
+                });
+            }
+            return;
+        }
+        _runtime = _runtimes.Get(_host);
         this.RegisterGrainTimer(
             SweepAsync,
             new GrainTimerCreationOptions
@@ -86,8 +129,16 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
                 Interleave = true,
                 KeepAlive = true,
             });
+    }
+
+    /// <summary>The agent silo is back: the next call places this grain there.</summary>
+    private Task StepAsideForAgentAsync(CancellationToken cancellationToken)
+    {
+        if (_agents.SiloOf(HostId) is not null) DeactivateOnIdle();
         return Task.CompletedTask;
     }
+
+    public Task Wake() => Task.CompletedTask;
 
     public Task Subscribe(string workload)
     {
@@ -145,8 +196,8 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     private static readonly TimeSpan ColdCreateLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Background creates share a bounded number of slots; a cold claim (a tenant is waiting) does
-    /// not queue behind them.
+    /// Creates share a bounded number of slots per engine (<c>MaxCreatesInFlightPerHost</c>), cold
+    /// claims included: a cold claim is one more create on a host the pool chose for its free room.
     /// </summary>
     private async Task<RunningContainer> ProvisionAsync(MemberCreateRequest request)
     {
@@ -159,7 +210,8 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             using var networkTimeout = new CancellationTokenSource(ColdCreateLimit);
             await PrepareNetworkAsync(runtime, egress, networkTimeout.Token);
         }
-        if (background) await _createSlots.WaitAsync();
+        // Cold creates count in the engine's bound too: the pool already placed them by free room.
+        await _createSlots.WaitAsync();
         _createsInFlight++;
         try
         {
@@ -193,7 +245,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         finally
         {
             _createsInFlight--;
-            if (background) _createSlots.Release();
+            _createSlots.Release();
         }
     }
 
@@ -306,17 +358,19 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public Task<HostView> GetView() => _host is null ? throw BerthException.NotFound($"Docker host '{HostId}' is not configured") : Task.FromResult(new HostView(
+    public Task<HostView> GetView() => _host is null ? throw NotUsable() : Task.FromResult(new HostView(
         HostId,
         Problem is null,
         _managedContainers,
         _createsInFlight,
         _lastSweep,
         _lastError,
-        _egress switch { null => "unknown", { Managed: true } => "managed", _ => "unmanaged" },
+        EgressText,
         _egress?.Problem,
         _egress?.Notes.ToArray() ?? [],
         _lastSweepMs));
+
+    private string EgressText => _egress switch { null => "unknown", { Managed: true } => "managed", _ => "unmanaged" };
 
     /// <summary>
     /// The policy's network exists and its rules are in place before a container joins it. Where the
@@ -427,11 +481,13 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
         var byWorkload = (containers ?? []).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
         var problem = Problem;
+        _ = GrainFactory.GetGrain<IHostRegistryGrain>(0).Heartbeat(new HostHeartbeat(HostId, containers is not null, _managedContainers,
+            _unreachable is null ? problem : null, EgressText, _createsInFlight));
         // A snapshot: this grain is reentrant, and Subscribe may run while the reports go out.
         foreach (var workload in _subscribers.Union(byWorkload.Keys).Where(w => w.Length > 0).ToArray())
         {
             var report = new HostReport(HostId, listedAt, problem is null, problem,
-                containers is null ? null : byWorkload.GetValueOrDefault(workload, []), _activeSince);
+                containers is null ? null : byWorkload.GetValueOrDefault(workload, []), _activeSince, Reachable: containers is not null);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).ObserveHost(report);
         }
     }

@@ -29,9 +29,19 @@ public sealed class MemberOwnerGrain(
         _ = GrainFactory.GetGrain<IWorkloadPoolGrain>(Key[..slash]).ConfirmClaim(owner.TenantId, Key[(slash + 1)..]);
     }
 
-    public async Task Clear(string tenantId)
+    public async Task Strand(MemberOwner owner)
     {
-        if (state.State.Owner?.TenantId == tenantId)
+        if (state.State.Owner != owner)
+        {
+            state.State.Owner = owner;
+            await state.WriteOrDeactivateAsync(this);
+        }
+        DeactivateOnIdle();
+    }
+
+    public async Task Clear(string tenantId, bool recovered = false)
+    {
+        if (state.State.Owner is { } owner && owner.TenantId == tenantId && (owner.StrandedSince is null || recovered))
         {
             state.State.Owner = null;
             await state.ClearStateAsync();

@@ -88,7 +88,8 @@ public sealed class PoolBooks
         if (_endedOrder.Count > EndedRemembered) _ended.Remove(_endedOrder.Dequeue());
     }
 
-    private void Forget(PoolMember member)
+    /// <summary>The member stops counting without being remembered as removed (its host is down: see WorkloadPoolGrain.LetGoOfHost).</summary>
+    public void Forget(PoolMember member)
     {
         State.Members.Remove(member.MemberId);
         _misses.Remove(member.MemberId);
@@ -219,24 +220,8 @@ public sealed class PoolBooks
     /// <summary>Background members of the current spec on their way.</summary>
     public int Coming() => State.Members.Values.Count(m => m.TenantId is null && m.SpecVersion == State.Version && m.State == PoolMemberState.Creating);
 
-    /// <summary>Spreads a pool over usable hosts: the one running the fewest of its containers; null when none is usable.</summary>
-    public string? PickHost(IEnumerable<string> hostIds, Func<string, bool> usable)
-    {
-        var kept = State.Members.Values.GroupBy(m => m.HostId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        string? best = null;
-        var fewest = int.MaxValue;
-        foreach (var hostId in hostIds)
-        {
-            if (!usable(hostId)) continue;
-            var count = kept.GetValueOrDefault(hostId) + ClaimedOn(hostId);
-            if (count < fewest)
-            {
-                best = hostId;
-                fewest = count;
-            }
-        }
-        return best;
-    }
+    /// <summary>A down host's claimed containers stop counting against max_size; its lost claims stay known, for their tenants.</summary>
+    public void ForgetClaimedOn(string hostId) => State.ClaimedByHost.Remove(hostId);
 
     /// <summary>
     /// Compares one host's listing of this workload's containers with the books. Labels are not

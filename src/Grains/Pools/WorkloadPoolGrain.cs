@@ -19,7 +19,6 @@ namespace Berth.Pools;
 [GrainType("workloadpool")]
 public sealed class WorkloadPoolGrain(
     [PersistentState("pool", StorageNames.Berth)] IPersistentState<PoolState> state,
-    IContainerRuntimeProvider runtimes,
     IOptions<BerthOptions> options,
     ILogger<WorkloadPoolGrain> logger,
     [FromKeyedServices(BerthClock.Key)] TimeProvider clock) : Grain, IWorkloadPoolGrain
@@ -40,8 +39,16 @@ public sealed class WorkloadPoolGrain(
     private readonly Dictionary<string, DateTimeOffset> _orphansSeen = new(StringComparer.Ordinal);
     /// <summary>Claims waiting for the next member that becomes ready (pool.claim_wait).</summary>
     private readonly ClaimQueue _queue = new();
-    /// <summary>Hosts that reported themselves down or unhealthy, with the reason; skipped until they recover.</summary>
+    /// <summary>Hosts that reported they take no new members (engine down, creates failing, egress unmanaged), with the reason.</summary>
     private readonly Dictionary<string, string> _hostProblems = new(StringComparer.Ordinal);
+    /// <summary>Hosts whose engine did not answer their last sweep: their idle members are not handed out meanwhile.</summary>
+    private readonly HashSet<string> _unreachable = new(StringComparer.Ordinal);
+    /// <summary>The registry's hosts as last fetched (see RefreshHostsAsync); null until the first answer.</summary>
+    private HostDirectory? _directory;
+    /// <summary>Stranded containers whose tenants were asked to save them, and when (asked again after a while).</summary>
+    private readonly Dictionary<string, DateTimeOffset> _recovering = new(StringComparer.Ordinal);
+    /// <summary>Claims on an evicting host whose tenants were asked to move, and when.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _evictionsAsked = new(StringComparer.Ordinal);
 
     private string Workload => this.GetPrimaryKeyString();
     private PoolState Books => state.State;
@@ -57,6 +64,7 @@ public sealed class WorkloadPoolGrain(
         {
             return; // Nothing to keep: an unknown or fully drained workload is collected when idle.
         }
+        await RefreshHostsAsync();
         StartTicking();
         // Background creates of a previous activation report to nobody now (their callbacks may
         // still arrive and are then refused): give their slots up and let the refill start afresh.
@@ -95,14 +103,109 @@ public sealed class WorkloadPoolGrain(
     /// </summary>
     private void SubscribeToHosts()
     {
-        foreach (var hostId in runtimes.HostIds)
+        foreach (var host in _directory?.Hosts ?? [])
         {
-            _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Subscribe(Workload);
+            if (host.State != HostState.Removed) _ = GrainFactory.GetGrain<IAgentHostGrain>(host.HostId).Subscribe(Workload);
         }
+    }
+
+    /// <summary>
+    /// Learns the hosts from the registry. A host that went down (or was removed) lets go of this
+    /// pool's members there at once; a draining one loses its idle members, and with eviction its
+    /// tenants are asked to move. The registry being unreachable keeps the last known hosts.
+    /// </summary>
+    private async Task RefreshHostsAsync()
+    {
+        HostDirectory? fresh;
+        try
+        {
+            fresh = await GrainFactory.GetGrain<IHostRegistryGrain>(0).GetDirectory(_directory?.Version ?? 0);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Pool {Workload} could not reach the host registry; keeping the hosts it knew: {Error}", Workload, ex.Message);
+            return;
+        }
+        if (fresh is null) return;
+        var before = _directory?.Hosts.ToDictionary(h => h.HostId, h => h.State, StringComparer.Ordinal);
+        var added = fresh.Hosts.Any(h => before is null || !before.ContainsKey(h.HostId));
+        _directory = fresh;
+        var changed = false;
+        foreach (var host in fresh.Hosts)
+        {
+            var was = before?.GetValueOrDefault(host.HostId);
+            if (host.State is HostState.Down or HostState.Removed && (before is null || was != host.State)) changed |= LetGoOfHost(host);
+            if (host.State == HostState.Draining) changed |= DrainHost(host);
+        }
+        if (added) SubscribeToHosts();
+        if (changed) await SaveAsync();
+    }
+
+    private HostEntry? HostEntryOf(string hostId) => _directory?.Hosts.FirstOrDefault(h => h.HostId == hostId);
+
+    /// <summary>Down or removed: nothing there serves, counts or can be asked of its engine.</summary>
+    private bool IsGone(string hostId) => HostEntryOf(hostId) is { State: HostState.Down or HostState.Removed };
+
+    /// <summary>
+    /// The host went down or was removed: this pool's members there stop counting (forgotten, not
+    /// remembered as removed: what the host still runs when it returns is reconciled through owner
+    /// records like any unknown container), and its claims turn lost with the reason.
+    /// </summary>
+    private bool LetGoOfHost(HostEntry host)
+    {
+        var hostId = host.HostId;
+        var reason = host.State == HostState.Removed
+            ? $"host {hostId} was removed"
+            : $"host {hostId} down since {host.DownSince:u}";
+        var members = Members.Where(m => m.HostId == hostId).ToList();
+        foreach (var member in members)
+        {
+            _books.Forget(member);
+            if (member.TenantId is { } tenantId && member.State == PoolMemberState.Creating)
+            {
+                _ = GrainFactory.GetGrain<ITenantGrain>(tenantId).OnMemberLost(Workload, member.MemberId, reason, host.DownSince ?? Now);
+            }
+        }
+        var lost = 0;
+        foreach (var claim in _books.Claims.OnHost(hostId).Where(c => c.LostSince is null).ToList())
+        {
+            claim.LostSince = Now;
+            lost++;
+            _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).OnMemberLost(Workload, claim.MemberId, reason, host.DownSince ?? Now);
+        }
+        _books.ForgetClaimedOn(hostId);
+        if (members.Count > 0 || lost > 0)
+        {
+            logger.LogWarning("Pool {Workload} lets go of {Host} ({Reason}): {Members} members no longer count, {Lost} claims are lost",
+                Workload, hostId, reason, members.Count, lost);
+        }
+        return true;
+    }
+
+    /// <summary>A draining host: idle members go (new ones come elsewhere); with eviction, each tenant there is asked to move.</summary>
+    private bool DrainHost(HostEntry host)
+    {
+        var changed = false;
+        foreach (var idle in Members.Where(m => m.HostId == host.HostId && m.State == PoolMemberState.Idle).ToList())
+        {
+            BeginDestroy(idle, $"host {host.HostId} is draining");
+            changed = true;
+        }
+        if (host.Drain is { Evict: true })
+        {
+            foreach (var claim in _books.Claims.OnHost(host.HostId).Where(c => c.LostSince is null))
+            {
+                if (_evictionsAsked.TryGetValue(claim.MemberId, out var asked) && Now - asked < _options.ClaimAuditInterval) continue;
+                _evictionsAsked[claim.MemberId] = Now;
+                _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).Evict(Workload, claim.MemberId, $"host {host.HostId} is drained with eviction");
+            }
+        }
+        return changed;
     }
 
     public async Task Configure(WorkloadSpec spec, string version)
     {
+        if (_directory is null) await RefreshHostsAsync();
         StartTicking();
         var changed = Books.Spec is null || Books.Version != version || Books.Spec.Pool != spec.Pool || Books.Retired;
         if (changed)
@@ -214,7 +317,7 @@ public sealed class WorkloadPoolGrain(
         if (PickHost() is not { } hostId)
         {
             throw BerthException.Unavailable(
-                $"pool '{Workload}' has no idle member and no usable host: {string.Join("; ", _hostProblems.Values)}",
+                $"pool '{Workload}' has no idle member and no host to create one on: {HostChoice.WhyNone(_directory?.Hosts ?? [], spec.Placement.Labels, h => _hostProblems.GetValueOrDefault(h))}",
                 _options.RetryAfterSeconds);
         }
         if (slowHealth is { } retryAfter)
@@ -337,9 +440,10 @@ public sealed class WorkloadPoolGrain(
     {
         // The tenant removes the container itself; if it dies first, the Destroying deadline
         // makes the host remove it instead.
-        if (_books.EndClaim(tenantId, memberId, container, Now) is { } member && member.State != PoolMemberState.Destroying)
+        if (_books.EndClaim(tenantId, memberId, container, Now) is { } member)
         {
-            member.MoveTo(PoolMemberState.Destroying, Now);
+            if (IsGone(member.HostId)) _books.Forget(member); // Its host is down: reconciled when it returns.
+            else if (member.State != PoolMemberState.Destroying) member.MoveTo(PoolMemberState.Destroying, Now);
         }
         await PersistAsync();
     }
@@ -470,8 +574,14 @@ public sealed class WorkloadPoolGrain(
     public async Task ObserveHost(HostReport report)
     {
         var hostId = report.HostId;
+        if (HostEntryOf(hostId) is { State: HostState.Removed })
+        {
+            return; // No longer Berth's: what it still runs is left as it is.
+        }
         if (report.Available) _hostProblems.Remove(hostId);
         else _hostProblems[hostId] = report.Problem ?? $"Docker host '{hostId}' is unavailable";
+        if (report.Reachable) _unreachable.Remove(hostId);
+        else _unreachable.Add(hostId);
         if (report.Containers is not { } containers)
         {
             return; // The engine did not answer: nothing can be concluded about its containers.
@@ -532,7 +642,8 @@ public sealed class WorkloadPoolGrain(
         foreach (var container in unknown)
         {
             if (_ownerLookups.Count >= MaxOwnerLookupsInFlight) break;
-            if (container.MemberId.Length == 0 || _noOwnerSince.ContainsKey(container.MemberId) || !_ownerLookups.Add(container.MemberId)) continue;
+            if (container.MemberId.Length == 0 || _noOwnerSince.ContainsKey(container.MemberId) || _recovering.ContainsKey(container.MemberId)
+                || !_ownerLookups.Add(container.MemberId)) continue;
             _ = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(Workload, container.MemberId)).ReportToPool();
         }
     }
@@ -544,6 +655,15 @@ public sealed class WorkloadPoolGrain(
         {
             _noOwnerSince.TryAdd(memberId, Now);
         }
+        else if (owner.StrandedSince is not null)
+        {
+            // Its tenant moved on while the host was down: its state is saved before it goes.
+            if (!_recovering.TryGetValue(memberId, out var asked) || Now - asked > _options.MemberCreateDeadline)
+            {
+                _recovering[memberId] = Now;
+                _ = GrainFactory.GetGrain<ITenantGrain>(owner.TenantId).RecoverContainer(Workload, memberId, owner.Container);
+            }
+        }
         else if (_books.Adopt(memberId, owner, Now) is { } claim)
         {
             _noOwnerSince.Remove(memberId);
@@ -551,6 +671,15 @@ public sealed class WorkloadPoolGrain(
             // the tenant's own record is the last word, so it is asked once.
             _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).VerifyClaim(Workload, memberId);
         }
+        return Task.CompletedTask;
+    }
+
+    public Task OnContainerRecovered(string memberId, RunningContainer container)
+    {
+        _recovering.Remove(memberId);
+        logger.LogInformation("Stranded container {ContainerId} (member {Member}) of {Workload} on {Host} is saved; removing it",
+            container.ContainerId, memberId, Workload, container.HostId);
+        _ = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyContainer(container.ContainerId);
         return Task.CompletedTask;
     }
 
@@ -596,6 +725,7 @@ public sealed class WorkloadPoolGrain(
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
+        await RefreshHostsAsync();
         var spec = Books.Spec;
         var now = Now;
         var changed = false;
@@ -641,9 +771,9 @@ public sealed class WorkloadPoolGrain(
         {
             _ticker?.Dispose();
             _ticker = null;
-            foreach (var hostId in runtimes.HostIds)
+            foreach (var host in _directory?.Hosts ?? [])
             {
-                _ = GrainFactory.GetGrain<IAgentHostGrain>(hostId).Unsubscribe(Workload);
+                _ = GrainFactory.GetGrain<IAgentHostGrain>(host.HostId).Unsubscribe(Workload);
             }
             DeactivateOnIdle();
         }
@@ -709,12 +839,33 @@ public sealed class WorkloadPoolGrain(
         return _books.RefillWanted(spec.Pool, _warm.Members(spec.Pool, Now), _queue.Count, _options.MaxCreatesInFlightPerPool);
     }
 
-    private bool IsUsable(string hostId) => !_hostProblems.ContainsKey(hostId);
+    /// <summary>
+    /// Whether the host's idle members may be handed out: it answers and is active or cordoned. A
+    /// host that only fails creates keeps serving its healthy idle members.
+    /// </summary>
+    private bool IsUsable(string hostId) => !_unreachable.Contains(hostId) && (_directory is null || HostEntryOf(hostId) is { Serves: true });
 
-    private string? PickHost() => _books.PickHost(runtimes.HostIds, IsUsable);
+    private string? PickHost()
+    {
+        if (_directory is null || Books.Spec is not { } spec) return null;
+        var creating = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var member in Members)
+        {
+            if (member.State == PoolMemberState.Creating) creating[member.HostId] = creating.GetValueOrDefault(member.HostId) + 1;
+        }
+        return HostChoice.Pick(_directory.Hosts, spec.Placement.Labels, h => creating.GetValueOrDefault(h),
+            h => !_hostProblems.ContainsKey(h) && !_unreachable.Contains(h), Random.Shared);
+    }
 
     private void BeginDestroy(PoolMember member, string reason)
     {
+        if (IsGone(member.HostId))
+        {
+            // Nothing can be asked of a down host; what it still runs is reconciled when it returns.
+            _books.Forget(member);
+            logger.LogInformation("Forgetting member {Member} of {Workload} on {Host}, which is down: {Reason}", member.MemberId, Workload, member.HostId, reason);
+            return;
+        }
         member.MoveTo(PoolMemberState.Destroying, Now);
         logger.LogInformation("Destroying member {Member} of {Workload} (container {ContainerId}): {Reason}", member.MemberId, Workload, member.ContainerId ?? "none", reason);
         _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);

@@ -1,19 +1,14 @@
+using System.Collections.Concurrent;
 using Berth.Configuration;
 using Docker.DotNet;
-using Microsoft.Extensions.Options;
 
 namespace Berth.Runtime;
 
-/// <summary>One Docker.DotNet client per configured host, created once and shared.</summary>
+/// <summary>One Docker.DotNet client per host, created on first use and shared; a changed endpoint gets a new one.</summary>
 public sealed class DockerRuntimeProvider : IContainerRuntimeProvider, IDisposable
 {
-    private readonly Dictionary<string, DockerContainerRuntime> _runtimes;
-
-    public DockerRuntimeProvider(IOptions<BerthOptions> options)
-    {
-        _runtimes = options.Value.EffectiveHosts.ToDictionary(h => h.Id, h => new DockerContainerRuntime(CreateClient(h)));
-        HostIds = [.. _runtimes.Keys];
-    }
+    private readonly ConcurrentDictionary<string, (string Key, DockerContainerRuntime Runtime)> _runtimes = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
 
     private static DockerClient CreateClient(DockerHostOptions host)
     {
@@ -23,15 +18,22 @@ public sealed class DockerRuntimeProvider : IContainerRuntimeProvider, IDisposab
         return new DockerClientConfiguration(new Uri(host.Endpoint), credentials, TimeSpan.FromSeconds(60)).CreateClient();
     }
 
-    public IReadOnlyList<string> HostIds { get; }
-
-    public IContainerRuntime Get(string hostId) =>
-        _runtimes.TryGetValue(hostId, out var runtime)
-            ? runtime
-            : throw new InvalidOperationException($"host '{hostId}' is not configured");
+    public IContainerRuntime Get(DockerHostOptions host)
+    {
+        var key = $"{host.Endpoint}|{host.TlsClientCertificate}|{host.TlsClientKey}|{host.TlsCaCertificate}";
+        if (_runtimes.TryGetValue(host.Id, out var known) && known.Key == key) return known.Runtime;
+        lock (_lock)
+        {
+            if (_runtimes.TryGetValue(host.Id, out known) && known.Key == key) return known.Runtime;
+            var runtime = new DockerContainerRuntime(CreateClient(host));
+            _runtimes[host.Id] = (key, runtime);
+            // An older client of this host (its endpoint changed) is left to the collector: a call may still use it.
+            return runtime;
+        }
+    }
 
     public void Dispose()
     {
-        foreach (var runtime in _runtimes.Values) runtime.Dispose();
+        foreach (var (_, runtime) in _runtimes.Values) runtime.Dispose();
     }
 }

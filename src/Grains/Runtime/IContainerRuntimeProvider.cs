@@ -1,9 +1,9 @@
+using Berth.Configuration;
+
 namespace Berth.Runtime;
 
-/// <summary>Resolves the runtime of a host id; a host grain asks for its own engine.</summary>
+/// <summary>Gives a host grain its engine: one client per host, made on first use (hosts may be registered at runtime).</summary>
 public interface IContainerRuntimeProvider
 {
-    IContainerRuntime Get(string hostId);
-
-    IReadOnlyList<string> HostIds { get; }
+    IContainerRuntime Get(DockerHostOptions host);
 }

@@ -39,6 +39,9 @@ public sealed class TenantClaimRecord
     /// <summary>Set once this claim told the catalog which paths it has snapshots of (once per claim is enough).</summary>
     [Id(16)] public bool PathsReported { get; set; }
 
+    /// <summary>Set when the claim was lost because its whole host went down (since then): see ITenantGrain.OnMemberLost.</summary>
+    [Id(17)] public DateTimeOffset? HostDownSince { get; set; }
+
     public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
     {
         State = state;

@@ -48,6 +48,7 @@ public sealed class TenantGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await RecoverInterruptedStepsAsync();
+        await PruneRecoveredAsync();
         foreach (var record in state.State.Claims.Values.Where(c => c.State == TenantClaimState.Claimed))
         {
             StartPeriodicSync(record);
@@ -109,6 +110,7 @@ public sealed class TenantGrain(
         record.ClaimFailure = null;
         record.RestoredFrom = null;
         record.PathsReported = false;
+        record.HostDownSince = null;
         if (ticket.Container is { } warm)
         {
             await PrepareContainerAsync(record, warm, restoreNote);
@@ -235,6 +237,16 @@ public sealed class TenantGrain(
         if (record is not { Container: { } container, Sync: { SaveOnRelease: true } sync })
         {
             return null;
+        }
+        if (await HostDownSinceAsync(record) is { } downSince)
+        {
+            // Waiting would keep the tenant out for as long as the host is away: it moves on, and
+            // the container is saved as a recovered snapshot should the host come back.
+            await StrandAsync(record, downSince);
+            var before = LatestSnapshot(record.Workload);
+            return $"host {container.HostId} is down since {downSince:u}, so the lost container could not be read; "
+                + (before is null ? "no earlier snapshot exists, so the state starts empty" : $"restored the snapshot of {before.CreatedAt:u} instead, which lacks what was written after it")
+                + "; should the host come back, that container's state is saved as a recovered snapshot (see recovered in the tenant's status)";
         }
         try
         {
@@ -582,11 +594,13 @@ public sealed class TenantGrain(
     {
         if (record.MemberId is { } memberId)
         {
-            await SaveStateAsync(record);
+            var downSince = await HostDownSinceAsync(record);
+            await SaveStateAsync(record, downSince);
             var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload);
             // The pool records the release first, so the member can never be handed back meanwhile.
             await pool.BeginRelease(TenantId, memberId, record.Container);
-            if (record.Container is { } container)
+            // A down host's container is left for its return (saved as recovered first, when stranded).
+            if (record.Container is { } container && downSince is null)
             {
                 await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).DestroyContainer(container.ContainerId);
             }
@@ -602,10 +616,20 @@ public sealed class TenantGrain(
     /// Snapshots the state into the sink and records it only once the sink's copy is verified; the
     /// previous snapshots stay until then, and the oldest beyond the kept count go afterwards.
     /// </summary>
-    private async Task SaveStateAsync(TenantClaimRecord record)
+    private async Task SaveStateAsync(TenantClaimRecord record, DateTimeOffset? hostDownSince)
     {
         if (record.Sync is not { SaveOnRelease: true } sync || record.Container is not { } container || record.SavedForRelease)
         {
+            return;
+        }
+        if (hostDownSince is { } since)
+        {
+            await StrandAsync(record, since);
+            logger.LogWarning("Tenant {Tenant}'s container {ContainerId} of {Workload} is on host {Host}, down since {Since:u}: released without a new snapshot; its state is saved as a recovered snapshot should the host return",
+                TenantId, container.ContainerId, record.Workload, container.HostId, since);
+            record.SavedForRelease = true;
+            record.MoveTo(TenantClaimState.Releasing, Now);
+            await PersistAsync();
             return;
         }
         record.MoveTo(TenantClaimState.Saving, Now, record.Error);
@@ -633,38 +657,9 @@ public sealed class TenantGrain(
     /// </summary>
     private async Task TakeSnapshotAsync(TenantClaimRecord record, StateSync sync, RunningContainer container)
     {
-        var snapshotId = $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
+        var snapshotId = NewSnapshotId();
         var previous = LatestSnapshot(record.Workload)?.PartsOr(sync.Target) ?? [];
-        var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
-        var parts = new List<SnapshotPart>();
-        var written = new List<SnapshotPart>();
-        try
-        {
-            var paths = sync.AllPaths;
-            for (var i = 0; i < paths.Count; i++)
-            {
-                var path = paths[i];
-                var before = previous.FirstOrDefault(p => p.Path == path.Path);
-                if (!path.Save)
-                {
-                    if (before is not null) parts.Add(before);
-                    continue;
-                }
-                var objectId = $"{snapshotId}-{i}";
-                var budget = Math.Max(0, sync.MaxBytes - parts.Sum(p => p.Digest.ContentBytes));
-                var addTo = path.Accumulate && before is not null ? Stored(record.Workload, before) : null;
-                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(TenantId, record.Workload, objectId), sync.Sink, sync.Location, budget, addTo);
-                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest, sync.Location);
-                written.Add(part);
-                parts.Add(part);
-            }
-        }
-        catch
-        {
-            // Parts of a snapshot never recorded are unreachable: remove them now.
-            await DeletePartsAsync(record.Workload, written);
-            throw;
-        }
+        var (parts, written) = await SavePartsAsync(record.Workload, sync, container, snapshotId, previous);
         // Parts of paths the spec no longer syncs (an update forced past the catalog's check) are
         // kept: not restored, but there again should the path come back.
         parts.AddRange(previous.Where(p => sync.AllPaths.All(x => x.Path != p.Path)));
@@ -686,8 +681,53 @@ public sealed class TenantGrain(
             }
         }
         await PersistAsync();
-        var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Select(p => (p.Sink, p.ObjectId)).ToHashSet();
+        // A part a recovered snapshot carried forward (a path it did not save) stays while that one is kept.
+        var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Concat(state.State.Recovered.SelectMany(r => r.Parts))
+            .Select(p => (p.Sink, p.ObjectId)).ToHashSet();
         await DeletePartsAsync(record.Workload, expired.SelectMany(e => e.PartsOr(sync.Target)).Where(p => !kept.Contains((p.Sink, p.ObjectId))));
+    }
+
+    private string NewSnapshotId() => $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
+
+    /// <summary>
+    /// Stores and verifies one part per synced path of the container; a path not saved (direction
+    /// download) carries its previous part forward. Nothing is recorded here: on failure the parts
+    /// already written are deleted and the error goes on.
+    /// </summary>
+    private async Task<(List<SnapshotPart> Parts, List<SnapshotPart> Written)> SavePartsAsync(
+        string workload, StateSync sync, RunningContainer container, string snapshotId, IReadOnlyList<SnapshotPart> previous)
+    {
+        var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
+        var parts = new List<SnapshotPart>();
+        var written = new List<SnapshotPart>();
+        try
+        {
+            var paths = sync.AllPaths;
+            for (var i = 0; i < paths.Count; i++)
+            {
+                var path = paths[i];
+                var before = previous.FirstOrDefault(p => p.Path == path.Path);
+                if (!path.Save)
+                {
+                    if (before is not null) parts.Add(before);
+                    continue;
+                }
+                var objectId = $"{snapshotId}-{i}";
+                var budget = Math.Max(0, sync.MaxBytes - parts.Sum(p => p.Digest.ContentBytes));
+                var addTo = path.Accumulate && before is not null ? Stored(workload, before) : null;
+                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(TenantId, workload, objectId), sync.Sink, sync.Location, budget, addTo);
+                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest, sync.Location);
+                written.Add(part);
+                parts.Add(part);
+            }
+        }
+        catch
+        {
+            // Parts of a snapshot never recorded are unreachable: remove them now.
+            await DeletePartsAsync(workload, written);
+            throw;
+        }
+        return (parts, written);
     }
 
     private StoredSnapshot Stored(string workload, SnapshotPart part) =>
@@ -737,6 +777,7 @@ public sealed class TenantGrain(
         record.Container = null;
         record.ClaimedAt = null;
         record.Source = null;
+        record.HostDownSince = null;
     }
 
     private TenantClaimRecord FindForRelease(string? workload)
@@ -759,9 +800,10 @@ public sealed class TenantGrain(
 
     public Task<TenantStatus> GetStatus() => Task.FromResult(new TenantStatus(
         TenantId,
-        [.. state.State.Claims.Values.OrderBy(c => c.Workload, StringComparer.Ordinal).Select(View)]));
+        [.. state.State.Claims.Values.OrderBy(c => c.Workload, StringComparer.Ordinal).Select(View)],
+        [.. state.State.Recovered.Where(r => r.ExpiresAt > Now).Select(r => r.ToView())]));
 
-    public async Task OnMemberLost(string workload, string memberId, string reason)
+    public async Task OnMemberLost(string workload, string memberId, string reason, DateTimeOffset? hostDownSince = null)
     {
         if (!state.State.Claims.TryGetValue(workload, out var record) || record.MemberId != memberId)
         {
@@ -772,6 +814,7 @@ public sealed class TenantGrain(
         {
             case TenantClaimState.Claimed:
                 record.MoveTo(TenantClaimState.Lost, Now, $"container {containerId} was lost: {reason}; claim again for a fresh one");
+                record.HostDownSince = hostDownSince;
                 break;
             case TenantClaimState.Claiming:
                 ForgetContainer(record);
@@ -782,12 +825,114 @@ public sealed class TenantGrain(
                 ForgetContainer(record);
                 record.MoveTo(TenantClaimState.Released, Now);
                 break;
+            case TenantClaimState.Lost when hostDownSince is not null && record.HostDownSince is null:
+                // Lost before (its container died), and now its host is gone too: nothing to wait for.
+                record.HostDownSince = hostDownSince;
+                break;
             default:
                 return;
         }
         logger.LogWarning("Tenant {Tenant}'s claim on {Workload} is {State}: {Reason} (container {ContainerId})",
             TenantId, workload, record.State, reason, containerId ?? "none");
         await PersistAsync();
+    }
+
+    /// <summary>
+    /// Since when the host of a claim lost to a host failure is still down; null when it was not
+    /// lost that way or the host is back (then its container can be read as usual).
+    /// </summary>
+    private async Task<DateTimeOffset?> HostDownSinceAsync(TenantClaimRecord record)
+    {
+        if (record is not { HostDownSince: { } since, Container: { } container }) return null;
+        try
+        {
+            var host = await GrainFactory.GetGrain<IHostRegistryGrain>(0).Get(container.HostId);
+            return host is { State: HostState.Down or HostState.Removed } ? host.DownSince ?? since : null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Could not ask the registry about host {Host}; going by the pool's word that it is down: {Error}", container.HostId, ex.Message);
+            return since;
+        }
+    }
+
+    /// <summary>Durably marks the container of a down host as one to save when it returns (see MemberOwner.StrandedSince).</summary>
+    private async Task StrandAsync(TenantClaimRecord record, DateTimeOffset since)
+    {
+        if (record is not { MemberId: { } memberId, Container: { } container, Sync.SaveOnRelease: true }) return;
+        await GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(record.Workload, memberId))
+            .Strand(new MemberOwner(TenantId, container, record.Source ?? ClaimSource.Warm, record.ClaimedAt ?? since, since));
+    }
+
+    public async Task Evict(string workload, string memberId, string reason)
+    {
+        if (!state.State.Claims.TryGetValue(workload, out var record) || record.MemberId != memberId || record.State != TenantClaimState.Claimed)
+        {
+            return;
+        }
+        logger.LogInformation("Moving tenant {Tenant}'s {Workload} off container {ContainerId}: {Reason}", TenantId, workload, record.Container?.ContainerId, reason);
+        try
+        {
+            await Release(workload, operationId: null);
+            await Claim(workload, operationId: null);
+        }
+        catch (Exception ex)
+        {
+            // The pool asks again after its audit interval while the host still drains.
+            logger.LogWarning("Moving tenant {Tenant}'s {Workload} failed for now: {Error}", TenantId, workload, ex.Message);
+        }
+    }
+
+    public async Task RecoverContainer(string workload, string memberId, RunningContainer container)
+    {
+        var owner = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(workload, memberId));
+        state.State.Claims.TryGetValue(workload, out var record);
+        if (record is not null && record.MemberId == memberId && record.State != TenantClaimState.Released)
+        {
+            // Still this tenant's own (lost) claim: its next claim or release saves it as usual.
+            await owner.Strand(new MemberOwner(TenantId, container, record.Source ?? ClaimSource.Warm, record.ClaimedAt ?? Now));
+            return;
+        }
+        if (record?.Sync is { SaveOnRelease: true } sync)
+        {
+            try
+            {
+                var snapshotId = NewSnapshotId();
+                var (parts, _) = await SavePartsAsync(workload, sync, container, snapshotId, LatestSnapshot(workload)?.PartsOr(sync.Target) ?? []);
+                var retention = options.Value.RecoveredSnapshotRetention;
+                state.State.Recovered.Add(new RecoveredSnapshotRecord(snapshotId, workload, container.HostId, container.ContainerId, Now, Now + retention, Summarize(parts), [.. parts]));
+                await PersistAsync();
+                logger.LogWarning("Saved tenant {Tenant}'s state of {Workload} from container {ContainerId} of returned host {Host} as recovered snapshot {Snapshot} (kept until {Expires:u})",
+                    TenantId, workload, container.ContainerId, container.HostId, snapshotId, Now + retention);
+            }
+            catch (BerthException ex) when (ex.Kind is BerthErrorKind.NotFound or BerthErrorKind.Unprocessable)
+            {
+                logger.LogWarning("Tenant {Tenant}'s stranded container {ContainerId} of {Workload} could not be read ({Error}); removing it", TenantId, container.ContainerId, workload, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Saving tenant {Tenant}'s stranded container {ContainerId} of {Workload} failed for now (the pool asks again): {Error}", TenantId, container.ContainerId, workload, ex.Message);
+                return;
+            }
+        }
+        await owner.Clear(TenantId, recovered: true);
+        await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnContainerRecovered(memberId, container);
+        await PruneRecoveredAsync();
+    }
+
+    /// <summary>Recovered snapshots past their retention go, with their stored parts (at activation and with each new one).</summary>
+    private async Task PruneRecoveredAsync()
+    {
+        var expired = state.State.Recovered.Where(r => r.ExpiresAt <= Now).ToList();
+        if (expired.Count == 0) return;
+        state.State.Recovered.RemoveAll(r => r.ExpiresAt <= Now);
+        await PersistAsync();
+        var kept = state.State.Snapshots.Values.SelectMany(h => h).SelectMany(h => h.Parts ?? []).Select(p => (p.Sink, p.ObjectId))
+            .Concat(state.State.Recovered.SelectMany(r => r.Parts).Select(p => (p.Sink, p.ObjectId))).ToHashSet();
+        foreach (var group in expired.GroupBy(r => r.Workload))
+        {
+            await DeletePartsAsync(group.Key, group.SelectMany(r => r.Parts).Where(p => !kept.Contains((p.Sink, p.ObjectId))));
+        }
     }
 
     public async Task ReleaseLost(string workload, string memberId)

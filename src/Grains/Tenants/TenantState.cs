@@ -11,4 +11,7 @@ public sealed class TenantState
 
     /// <summary>Secrets by name, sealed with AES-GCM (see SecretProtector); never stored or returned in clear.</summary>
     [Id(2)] public Dictionary<string, byte[]> Secrets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>States saved from containers of a host that came back after the tenant had moved on; never restored by themselves.</summary>
+    [Id(3)] public List<RecoveredSnapshotRecord> Recovered { get; set; } = [];
 }

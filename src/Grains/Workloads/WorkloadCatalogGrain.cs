@@ -19,7 +19,6 @@ namespace Berth.Workloads;
 [GrainType("workloadcatalog")]
 public sealed class WorkloadCatalogGrain(
     [PersistentState("catalog", StorageNames.Berth)] IPersistentState<CatalogState> state,
-    IContainerRuntimeProvider runtimes,
     SnapshotSinks sinks,
     Secrets.SecretProtector protector,
     Microsoft.Extensions.Options.IOptions<BerthOptions> options,
@@ -94,15 +93,25 @@ public sealed class WorkloadCatalogGrain(
     /// <summary>No pulls happen: a workload whose image no host has would only ever fail to start.</summary>
     private async Task EnsureImageAsync(string image)
     {
-        foreach (var hostId in runtimes.HostIds)
+        // The registry's live hosts, and this silo's own (registered in the background at start, maybe not yet).
+        var registered = await GrainFactory.GetGrain<IHostRegistryGrain>(0).List();
+        var hostIds = registered.Where(h => h.State is not (HostState.Down or HostState.Removed)).Select(h => h.HostId)
+            .Union(options.Value.EffectiveHosts.Select(h => h.Id)).ToList();
+        BerthException? unanswered = null;
+        foreach (var hostId in hostIds)
         {
-            if (await GrainFactory.GetGrain<IAgentHostGrain>(hostId).HasImage(image))
+            try
             {
-                return;
+                if (await GrainFactory.GetGrain<IAgentHostGrain>(hostId).HasImage(image)) return;
+            }
+            catch (BerthException ex) when (ex.Kind == BerthErrorKind.Unavailable)
+            {
+                unanswered = ex; // One host that does not answer must not hide another that has the image.
             }
         }
+        if (unanswered is not null) throw unanswered;
         throw new BerthException(BerthErrorKind.Unprocessable,
-            $"image '{image}' is not present on any Docker host ({string.Join(", ", runtimes.HostIds)}); load it there first",
+            $"image '{image}' is not present on any Docker host ({string.Join(", ", hostIds)}); load it there first",
             "image");
     }
 

@@ -138,19 +138,6 @@ public sealed class PoolBooksTests
     }
 
     [Fact]
-    public void A_new_member_goes_to_the_usable_host_running_the_fewest_of_the_pools_containers()
-    {
-        var books = NewBooks();
-        ClaimAll(books, 1); // one claimed on h1
-        Assert.Equal("h2", books.PickHost(Hosts, _ => true));
-        Idle(books, "h2");
-        Idle(books, "h2");
-        Assert.Equal("h1", books.PickHost(Hosts, _ => true));
-        Assert.Equal("h2", books.PickHost(Hosts, h => h != "h1"));
-        Assert.Null(books.PickHost(Hosts, _ => false));
-    }
-
-    [Fact]
     public void The_idle_member_handed_out_next_is_the_current_spec_one_idle_longest_on_a_usable_host()
     {
         var books = NewBooks();

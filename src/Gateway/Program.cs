@@ -87,6 +87,7 @@ app.MapGet("/readyz", async (IClusterClient cluster) =>
 }).WithTags("Health").AllowAnonymous();
 app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
+app.MapHostEndpoints();
 app.MapTenantEndpoints();
 app.MapBoilerhouseEndpoints();
 app.MapApiKeyEndpoints();

@@ -3,6 +3,7 @@ using Berth.Configuration;
 using Berth.Silo;
 using Berth.Silo.Database;
 using Orleans.Dashboard;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 // Settings files live beside the binary; relative paths in them (workloads/) resolve against the working directory.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -19,6 +20,11 @@ builder.UseOrleans(silo =>
     silo.UseBerthDatabase(databaseOptions, siloOptions, berthOptions.ClusterId);
     silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
     silo.AddDashboard();
+    // An agent silo says whose engine it is, so that host's grain is placed on it alone (AgentHostPlacement).
+    var agent = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>();
+    silo.UseSiloMetadata(agent is { HostId.Length: > 0 }
+        ? new Dictionary<string, string> { [Berth.Hosts.AgentSilos.MetadataKey] = agent.HostId }
+        : new Dictionary<string, string>());
 });
 
 var host = builder.Build();

@@ -22,9 +22,6 @@ public sealed record HostEntry
 
     public string HostId => Registration.HostId;
 
-    /// <summary>Whether new members may be created there (pools also need its labels to match and room).</summary>
-    public bool TakesNewMembers => State == HostState.Active && Problem is null;
-
     /// <summary>Whether its idle members may still serve warm claims.</summary>
     public bool Serves => State is HostState.Active or HostState.Cordoned;
 

@@ -24,4 +24,17 @@ public static partial class ResourceIds
     public static bool IsValidTenantId(string? id) => id is not null && Tenant().IsMatch(id);
 
     public static bool IsValidWorkloadId(string? id) => id is not null && Workload().IsMatch(id);
+
+    /// <summary>Host ids follow the workload id rules (they become Docker label values and URL segments).</summary>
+    public const string HostIdPattern = WorkloadIdPattern;
+
+    public static bool IsValidHostId(string? id) => IsValidWorkloadId(id);
+
+    /// <summary>Host labels (and a workload's placement.labels): letters, digits, '.', '_', '-', '/', at most 63.</summary>
+    public const string LabelNamePattern = "[A-Za-z0-9][A-Za-z0-9._/-]{0,62}";
+
+    [GeneratedRegex(@"^" + LabelNamePattern + @"\z")]
+    private static partial Regex LabelName();
+
+    public static bool IsValidLabelName(string? name) => name is not null && LabelName().IsMatch(name);
 }

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Berth.Specs;
 
 public static partial class WorkloadSpecParser
@@ -22,7 +20,7 @@ public static partial class WorkloadSpecParser
             }
             foreach (var (key, value) in map.Entries)
             {
-                if (!LabelPattern().IsMatch(key))
+                if (!ResourceIds.IsValidLabelName(key))
                 {
                     Error(value.Path, "is not a valid label name (letters, digits, '.', '_', '-', '/', at most 63)");
                     continue;
@@ -33,8 +31,5 @@ public static partial class WorkloadSpecParser
             }
             return new PlacementSpec { Labels = labels };
         }
-
-        [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$")]
-        private static partial Regex LabelPattern();
     }
 }

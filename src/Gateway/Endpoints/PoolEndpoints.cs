@@ -7,7 +7,7 @@ using Berth.Specs;
 
 namespace Berth.Gateway.Endpoints;
 
-/// <summary><c>/pools</c> and <c>/hosts</c>: what the cluster is running.</summary>
+/// <summary><c>/pools</c>: what the cluster keeps warm and has handed out.</summary>
 public static class PoolEndpoints
 {
     public static IEndpointRouteBuilder MapPoolEndpoints(this IEndpointRouteBuilder app)
@@ -35,15 +35,6 @@ public static class PoolEndpoints
         .Produces<PoolView>()
         .WithSummary("A pool's idle, claimed and creating counts and its members")
         .RequireAuthorization(BerthPolicies.Read);
-
-        app.MapGet("/hosts/{hostId}", async (string hostId, IClusterClient cluster, GrainCallRetry retry) =>
-            ResourceIds.IsValidWorkloadId(hostId)
-                ? Results.Ok(await retry.Run(() => cluster.GetGrain<IAgentHostGrain>(hostId).GetView()))
-                : ProblemResults.BadRequest("hostId", $"host id must match {ResourceIds.WorkloadIdPattern}"))
-            .WithTags("Hosts")
-            .Produces<HostView>()
-            .WithSummary("A Docker host's health and load")
-            .RequireAuthorization(BerthPolicies.Read);
 
         return app;
     }

@@ -18,7 +18,8 @@ public static class HostChoice
         var ties = 0;
         foreach (var host in hosts)
         {
-            if (!host.TakesNewMembers || !usable(host.HostId) || !Matches(host, labels)) continue;
+            // The host's own problems (unhealthy, egress unmanaged) come through usable: the pool's report of them is fresher than the registry's.
+            if (host.State != HostState.Active || !usable(host.HostId) || !Matches(host, labels)) continue;
             var free = host.FreeCapacity - creatingOn(host.HostId);
             if (free <= 0) continue;
             if (free > bestFree)

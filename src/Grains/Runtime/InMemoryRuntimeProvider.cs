@@ -11,6 +11,9 @@ public sealed class InMemoryRuntimeProvider(IReadOnlyDictionary<string, InMemory
 {
     private readonly ConcurrentDictionary<string, InMemoryContainerRuntime> _runtimes = new(runtimes, StringComparer.Ordinal);
 
-    public IContainerRuntime Get(DockerHostOptions host) =>
-        _runtimes.GetOrAdd(host.Id, _ => new InMemoryContainerRuntime { AcceptAnyImage = acceptAnyImage });
+    public IContainerRuntime Get(DockerHostOptions host) => Engine(host.Id);
+
+    /// <summary>The engine of a host id (made on first use), for tests that fail or inspect one host.</summary>
+    public InMemoryContainerRuntime Engine(string hostId) =>
+        _runtimes.GetOrAdd(hostId, _ => new InMemoryContainerRuntime { AcceptAnyImage = acceptAnyImage });
 }

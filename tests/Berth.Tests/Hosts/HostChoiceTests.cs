@@ -39,7 +39,7 @@ public sealed class HostChoiceTests
             Host("unhealthy", 0, problem: "creates keep failing"),
             Host("refused", 0),
         ];
-        Assert.Null(HostChoice.Pick(hosts, NoLabels, _ => 0, h => h != "refused", new Random(1)));
+        Assert.Null(HostChoice.Pick(hosts, NoLabels, _ => 0, h => h is not ("refused" or "unhealthy"), new Random(1)));
         var why = HostChoice.WhyNone(hosts, NoLabels, _ => null);
         Assert.Contains("'full' is full (5 of 5 containers)", why);
         Assert.Contains("'cordoned' is cordoned", why);

@@ -30,6 +30,9 @@ public sealed class FailoverCluster : IAsyncDisposable
     public InProcessTestCluster Cluster { get; }
     private FailoverClusterSettings Settings { get; }
     public InMemoryContainerRuntime Runtime => Settings.Runtime;
+
+    /// <summary>The engine of another host (name it in <see cref="BerthOptions.Hosts"/> through the configure callback).</summary>
+    public InMemoryContainerRuntime Engine(string hostId) => Settings.Runtimes.Engine(hostId);
     public FakeTimeProvider Clock => Settings.Clock;
     public SharedGrainStore Store => Settings.Store;
     public IClusterClient Client => Cluster.Client;
@@ -57,7 +60,7 @@ public sealed class FailoverCluster : IAsyncDisposable
             });
             // A call between silos caught on a killed one fails after seconds, not the default half minute.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
-            InMemorySilo.Configure(silo, settings.Runtime, settings.Firewall, settings.Options);
+            InMemorySilo.Configure(silo, settings.Runtimes, settings.Firewall, settings.Options);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -95,7 +98,14 @@ public sealed class FailoverCluster : IAsyncDisposable
     /// <summary>What every silo of one cluster shares: the engine, the firewall, the storage, the options, Berth's clock.</summary>
     private sealed class FailoverClusterSettings
     {
+        public FailoverClusterSettings()
+        {
+            Runtimes = new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [InMemorySilo.HostId] = Runtime }, acceptAnyImage: true);
+        }
+
         public InMemoryContainerRuntime Runtime { get; } = new(Image);
+        /// <summary>Host "mem" is <see cref="Runtime"/>; any other host gets an engine that knows every image.</summary>
+        public InMemoryRuntimeProvider Runtimes { get; }
         public Berth.Network.InMemoryHostFirewall Firewall { get; } = new();
         public SharedGrainStore Store { get; } = new();
         public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);

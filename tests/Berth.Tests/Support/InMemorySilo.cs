@@ -40,11 +40,14 @@ public static class InMemorySilo
         Security = new SecurityOptions { RequireEgressPolicy = true },
     };
 
-    public static void Configure(ISiloBuilder silo, InMemoryContainerRuntime runtime, Berth.Network.IHostFirewall firewall, BerthOptions options)
+    public static void Configure(ISiloBuilder silo, InMemoryContainerRuntime runtime, Berth.Network.IHostFirewall firewall, BerthOptions options) =>
+        Configure(silo, new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = runtime }), firewall, options);
+
+    /// <summary>With one provider shared by every silo, so that each host's engine is the same one whichever silo asks.</summary>
+    public static void Configure(ISiloBuilder silo, InMemoryRuntimeProvider runtimes, Berth.Network.IHostFirewall firewall, BerthOptions options)
     {
         silo.Services.AddSingleton(firewall);
-        silo.Services.AddSingleton<IContainerRuntimeProvider>(
-            new InMemoryRuntimeProvider(new Dictionary<string, InMemoryContainerRuntime> { [HostId] = runtime }));
+        silo.Services.AddSingleton<IContainerRuntimeProvider>(runtimes);
         silo.Services.AddSingleton<IOptions<BerthOptions>>(Microsoft.Extensions.Options.Options.Create(options));
         silo.Services.AddBerthGrainServices(new ConfigurationBuilder().Build());
     }

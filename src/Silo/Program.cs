@@ -25,6 +25,13 @@ builder.UseOrleans(silo =>
     silo.UseSiloMetadata(agent is { HostId.Length: > 0 }
         ? new Dictionary<string, string> { [Berth.Hosts.AgentSilos.MetadataKey] = agent.HostId }
         : new Dictionary<string, string>());
+    if (agent is { HostId.Length: > 0 })
+    {
+        // An agent silo hosts its engine's grain and nothing else of Berth's: losing the agent loses
+        // that host only, never a pool, a tenant or the registry that has to notice it is gone.
+        silo.Services.PostConfigure<Orleans.Configuration.GrainTypeOptions>(o =>
+            o.Classes.RemoveWhere(c => c.Assembly == typeof(Berth.Hosts.AgentHostGrain).Assembly && c != typeof(Berth.Hosts.AgentHostGrain)));
+    }
 });
 
 var host = builder.Build();

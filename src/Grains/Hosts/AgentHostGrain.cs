@@ -110,6 +110,7 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         {
             if (_detached is not null)
             {
+                _logger.LogInformation("Host {Host}'s grain is placed here while its agent silo is not known to this silo; it steps aside once it is", HostId);
                 this.RegisterGrainTimer(StepAsideForAgentAsync, new GrainTimerCreationOptions
                 {
                     DueTime = _options.HostSweepInterval,
@@ -134,7 +135,11 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
     /// <summary>The agent silo is back: the next call places this grain there.</summary>
     private Task StepAsideForAgentAsync(CancellationToken cancellationToken)
     {
-        if (_agents.SiloOf(HostId) is not null) DeactivateOnIdle();
+        if (_agents.SiloOf(HostId) is { } agent)
+        {
+            _logger.LogInformation("Host {Host}'s agent silo {Silo} is in the cluster; its grain moves there", HostId, agent);
+            DeactivateOnIdle();
+        }
         return Task.CompletedTask;
     }
 

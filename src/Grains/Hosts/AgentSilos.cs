@@ -13,15 +13,20 @@ public sealed class AgentSilos(IServiceProvider services, IClusterMembershipServ
 
     private readonly ISiloMetadataCache? _metadata = services.GetService<ISiloMetadataCache>();
 
-    /// <summary>The active agent silo of the host, or null when none is in the cluster.</summary>
+    /// <summary>
+    /// The active agent silo of the host, or null when none is in the cluster. An agent restarted
+    /// before its old process is declared dead is listed twice: the newest generation wins.
+    /// </summary>
     public SiloAddress? SiloOf(string hostId)
     {
         if (_metadata is null) return null;
+        SiloAddress? newest = null;
         foreach (var member in membership.CurrentSnapshot.Members.Values)
         {
-            if (member.Status == SiloStatus.Active && AgentHostOf(member.SiloAddress) == hostId) return member.SiloAddress;
+            if (member.Status == SiloStatus.Active && AgentHostOf(member.SiloAddress) == hostId
+                && (newest is null || member.SiloAddress.Generation > newest.Generation)) newest = member.SiloAddress;
         }
-        return null;
+        return newest;
     }
 
     public string? AgentHostOf(SiloAddress silo) =>

@@ -238,7 +238,7 @@ public sealed class TenantGrain(
         {
             return null;
         }
-        if (await HostDownSinceAsync(record) is { } downSince)
+        if (await HostDownSinceAsync(record, askAnyway: true) is { } downSince)
         {
             // Waiting would keep the tenant out for as long as the host is away: it moves on, and
             // the container is saved as a recovered snapshot should the host come back.
@@ -594,7 +594,7 @@ public sealed class TenantGrain(
     {
         if (record.MemberId is { } memberId)
         {
-            var downSince = await HostDownSinceAsync(record);
+            var downSince = await HostDownSinceAsync(record, askAnyway: _releaseAttempts.GetValueOrDefault(record.Workload) > 0);
             await SaveStateAsync(record, downSince);
             var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload);
             // The pool records the release first, so the member can never be handed back meanwhile.
@@ -839,11 +839,14 @@ public sealed class TenantGrain(
 
     /// <summary>
     /// Since when the host of a claim lost to a host failure is still down; null when it was not
-    /// lost that way or the host is back (then its container can be read as usual).
+    /// lost that way or the host is back (then its container can be read as usual). With
+    /// <paramref name="askAnyway"/> the registry is asked for any claim (a lost one, a release that
+    /// failed once): a pool that restarted while the host was down could not tell the tenant.
     /// </summary>
-    private async Task<DateTimeOffset?> HostDownSinceAsync(TenantClaimRecord record)
+    private async Task<DateTimeOffset?> HostDownSinceAsync(TenantClaimRecord record, bool askAnyway = false)
     {
-        if (record is not { HostDownSince: { } since, Container: { } container }) return null;
+        if (record.Container is not { } container || record.HostDownSince is null && !askAnyway) return null;
+        var since = record.HostDownSince ?? Now;
         try
         {
             var host = await GrainFactory.GetGrain<IHostRegistryGrain>(0).Get(container.HostId);
@@ -852,7 +855,7 @@ public sealed class TenantGrain(
         catch (Exception ex)
         {
             logger.LogWarning("Could not ask the registry about host {Host}; going by the pool's word that it is down: {Error}", container.HostId, ex.Message);
-            return since;
+            return record.HostDownSince;
         }
     }
 

@@ -136,6 +136,9 @@ public sealed class BerthDeployment : IAsyncDisposable
         return env;
     }
 
+    /// <summary>Settings of one silo only (e.g. an agent silo's <c>Silo__Agent__*</c>), set before StartAsync.</summary>
+    public Dictionary<int, Dictionary<string, string>> SiloOverrides { get; } = [];
+
     /// <summary>Starts silo <paramref name="index"/> (again, after a kill or a stop) on its own ports.</summary>
     public void StartSilo(int index)
     {
@@ -154,6 +157,7 @@ public sealed class BerthDeployment : IAsyncDisposable
         env["Berth__OrphanGracePeriod"] = "00:00:05";
         env["Berth__ClaimAuditInterval"] = "00:00:05";
         foreach (var (key, value) in _extraSiloEnvironment) env[key] = value;
+        foreach (var (key, value) in SiloOverrides.GetValueOrDefault(index) ?? new Dictionary<string, string>()) env[key] = value;
         _silos[index] = new BerthProcess($"silo{index}", RepositoryPaths.SiloDll, [], env,
             Path.Combine(_workDir, $"silo{index}-{DateTime.UtcNow:HHmmssfff}.log"));
     }

@@ -120,6 +120,18 @@ public sealed class PrivateDockerEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGKILL to the engine and its containerd (its child, by parent pid): a host that dies. Shims
+    /// re-parent themselves away, so containers may live on unreachable; the next start reconciles them.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_dockerd is null || _dockerd.HasExited) return;
+        await RunAsync("bash", $"-c \"pkill -KILL -P {_dockerd.Id}; kill -KILL {_dockerd.Id}\"", check: false);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _dockerd.WaitForExitAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

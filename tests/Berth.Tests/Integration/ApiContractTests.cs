@@ -225,7 +225,8 @@ public sealed class ApiContractTests(BerthClusterFixture berth)
         await AssertProblemAsync(badId, HttpStatusCode.BadRequest, "hostId");
 
         var local = await Http.GetFromJsonAsync<JsonElement>("/hosts/local");
-        Assert.True(local.GetProperty("healthy").GetBoolean());
+        Assert.Equal("active", local.GetProperty("state").GetString());
+        Assert.True(local.GetProperty("engine").GetProperty("healthy").GetBoolean());
     }
 
     [DockerFact]

@@ -13,7 +13,10 @@ var databaseOptions = builder.Configuration.GetSection(DatabaseOptions.Section).
 
 builder.Services.Configure<SiloOptions>(builder.Configuration.GetSection(SiloOptions.Section));
 builder.Services.AddBerthGrainServices(builder.Configuration);
-builder.Services.AddHostedService<WorkloadDirectoryLoader>();
+var agentOptions = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>();
+var isAgent = agentOptions is { HostId.Length: > 0 };
+// Workload files are the control plane's: an agent silo hosts no catalog to load them into.
+if (!isAgent) builder.Services.AddHostedService<WorkloadDirectoryLoader>();
 
 builder.UseOrleans(silo =>
 {
@@ -21,11 +24,10 @@ builder.UseOrleans(silo =>
     silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
     silo.AddDashboard();
     // An agent silo says whose engine it is, so that host's grain is placed on it alone (AgentHostPlacement).
-    var agent = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>();
-    silo.UseSiloMetadata(agent is { HostId.Length: > 0 }
-        ? new Dictionary<string, string> { [Berth.Hosts.AgentSilos.MetadataKey] = agent.HostId }
+    silo.UseSiloMetadata(isAgent
+        ? new Dictionary<string, string> { [Berth.Hosts.AgentSilos.MetadataKey] = agentOptions!.HostId }
         : new Dictionary<string, string>());
-    if (agent is { HostId.Length: > 0 })
+    if (isAgent)
     {
         // An agent silo hosts its engine's grain and nothing else of Berth's: losing the agent loses
         // that host only, never a pool, a tenant or the registry that has to notice it is gone.

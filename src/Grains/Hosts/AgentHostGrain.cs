@@ -1,3 +1,4 @@
+using Orleans.Runtime.Placement;
 using Berth.Specs;
 using Berth.Configuration;
 using Berth.Contracts;
@@ -132,13 +133,17 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
             });
     }
 
-    /// <summary>The agent silo is back: the next call places this grain there.</summary>
+    /// <summary>
+    /// The agent silo is back: this grain migrates there. Migrating, not deactivating: calls already
+    /// addressed to this silo would otherwise activate the grain here again, without asking placement.
+    /// </summary>
     private Task StepAsideForAgentAsync(CancellationToken cancellationToken)
     {
         if (_agents.SiloOf(HostId) is { } agent)
         {
             _logger.LogInformation("Host {Host}'s agent silo {Silo} is in the cluster; its grain moves there", HostId, agent);
-            DeactivateOnIdle();
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, agent);
+            this.MigrateOnIdle();
         }
         return Task.CompletedTask;
     }
@@ -486,8 +491,16 @@ public sealed class AgentHostGrain : Grain, IAgentHostGrain
         }
         var byWorkload = (containers ?? []).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
         var problem = Problem;
-        _ = GrainFactory.GetGrain<IHostRegistryGrain>(0).Heartbeat(new HostHeartbeat(HostId, containers is not null, _managedContainers,
-            _unreachable is null ? problem : null, EgressText, _createsInFlight));
+        try
+        {
+            _ = GrainFactory.GetGrain<IHostRegistryGrain>(0).Heartbeat(new HostHeartbeat(HostId, containers is not null, _managedContainers,
+                _unreachable is null ? problem : null, EgressText, _createsInFlight));
+        }
+        catch (ArgumentException ex)
+        {
+            // An agent silo just started does not yet know where the registry lives; the next sweep heartbeats.
+            _logger.LogDebug("Heartbeat of host {Host} not sent yet: {Error}", HostId, ex.Message);
+        }
         // A snapshot: this grain is reentrant, and Subscribe may run while the reports go out.
         foreach (var workload in _subscribers.Union(byWorkload.Keys).Where(w => w.Length > 0).ToArray())
         {

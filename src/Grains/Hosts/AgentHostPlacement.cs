@@ -18,14 +18,18 @@ public sealed class AgentHostPlacement : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class AgentHostPlacementAttribute() : PlacementAttribute(AgentHostPlacement.Instance);
 
-public sealed class AgentHostPlacementDirector(AgentSilos agents) : IPlacementDirector
+public sealed class AgentHostPlacementDirector(AgentSilos agents, ILogger<AgentHostPlacementDirector> logger) : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var hostId = target.GrainIdentity.Key.ToString();
         var compatible = context.GetCompatibleSilos(target);
-        if (agents.SiloOf(hostId) is { } agent && compatible.Contains(agent))
+        if (agents.SiloOf(hostId) is { } agent)
         {
+            // An agent silo always hosts this grain type, but the cluster manifest can lag its arrival
+            // (seen: over a minute after an agent restarted on its old port); placing elsewhere
+            // meanwhile only makes a detached grain that steps aside again and again.
+            if (!compatible.Contains(agent)) logger.LogDebug("Placing host {Host}'s grain on its agent silo {Silo}, not yet in the cluster manifest", hostId, agent);
             return Task.FromResult(agent);
         }
         var others = compatible.Where(s => agents.AgentHostOf(s) is null).ToArray();

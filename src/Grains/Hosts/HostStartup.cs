@@ -48,7 +48,6 @@ public sealed class HostStartup(IGrainFactory grains, IOptions<BerthOptions> opt
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
         var agent = options.Value.Agent is { HostId.Length: > 0 };
-        var registry = grains.GetGrain<IHostRegistryGrain>(0);
         foreach (var host in options.Value.EffectiveHosts)
         {
             // Bounded: about ten minutes of tries, then the failure is logged and left to the operator.
@@ -56,12 +55,15 @@ public sealed class HostStartup(IGrainFactory grains, IOptions<BerthOptions> opt
             {
                 try
                 {
-                    await registry.Register(RegistrationOf(host, agent));
+                    // Inside the try: an agent silo hosts no registry, and until the cluster's manifest reaches
+                    // it, it does not know where the registry's interface is implemented (GetGrain throws).
+                    await grains.GetGrain<IHostRegistryGrain>(0).Register(RegistrationOf(host, agent));
+                    if (attempt > 1) logger.LogInformation("Host {Host} registered after {Attempt} attempts", host.Id, attempt);
                     break;
                 }
                 catch (Exception ex) when (attempt < 300)
                 {
-                    if (attempt == 1 || attempt % 30 == 0) logger.LogWarning("Registering host {Host} failed (attempt {Attempt}), retrying: {Error}", host.Id, attempt, ex.Message);
+                    if (attempt <= 3 || attempt % 30 == 0) logger.LogWarning("Registering host {Host} failed (attempt {Attempt}), retrying: {Error}", host.Id, attempt, ex.Message);
                     await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ContinueWith(_ => { });
                 }
                 catch (Exception ex)

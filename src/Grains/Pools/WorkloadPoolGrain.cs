@@ -314,6 +314,8 @@ public sealed class WorkloadPoolGrain(
                 $"pool '{Workload}' is at max_size ({spec.Pool.MaxSize}) with no idle member; retry later",
                 _options.RetryAfterSeconds);
         }
+        // The directory is refreshed each tick; a host that came back since is worth one fresh look before a 503.
+        if (PickHost() is null) await RefreshHostsAsync();
         if (PickHost() is not { } hostId)
         {
             throw BerthException.Unavailable(

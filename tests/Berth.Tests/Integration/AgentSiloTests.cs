@@ -19,14 +19,6 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan DownAfter = TimeSpan.FromSeconds(5);
 
-    private sealed record HostJson(string Id, string Kind, string State, DateTimeOffset? DownSince, int Containers, string? Source);
-
-    private static async Task<HostJson?> HostAsync(BerthDeployment berth, string id)
-    {
-        using var response = await berth.Http.GetAsync($"/hosts/{id}");
-        return response.StatusCode == HttpStatusCode.NotFound ? null : await BerthApi.ReadOkAsync<HostJson>(response);
-    }
-
     private static async Task<HashSet<string>> ContainersAsync(DockerClient docker, string clusterId, string workload) =>
         (await docker.Containers.ListContainersAsync(new ContainersListParameters
         {
@@ -58,7 +50,7 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
         await berth.StartAsync();
         using var e2Client = e2.CreateClient();
 
-        var registered = await Eventually.Until(() => HostAsync(berth, "e2"), h => h?.State == "active", "the agent silo to register its host", TimeSpan.FromSeconds(90));
+        var registered = await Eventually.Until(() => berth.Api.HostAsync("e2"), h => h?.State == "active", "the agent silo to register its host", TimeSpan.FromSeconds(90));
         Assert.Equal("agent", registered!.Kind);
         Assert.Equal("agent", registered.Source);
 
@@ -85,7 +77,7 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
         // The agent dies; its engine does not. Nobody else may talk to that engine, so the host is down.
         var clock = Stopwatch.StartNew();
         berth.KillSilo(1);
-        var down = await Eventually.Until(() => HostAsync(berth, "e2"), h => h?.State == "down", "e2 to be down once its agent is gone", TimeSpan.FromSeconds(90));
+        var down = await Eventually.Until(() => berth.Api.HostAsync("e2"), h => h?.State == "down", "e2 to be down once its agent is gone", TimeSpan.FromSeconds(90));
         var downAfter = clock.Elapsed;
         Assert.NotNull(down!.DownSince);
         var lost = await Eventually.Until(async () => (await berth.Api.StatusAsync(holder)).Claims.Single(), c => c.State == TenantClaimState.Lost, "the holder's claim to turn lost");
@@ -96,7 +88,7 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
         // The agent starts again: the same host comes back active, registered once, still an agent.
         clock.Restart();
         berth.StartSilo(1);
-        await Eventually.Until(() => HostAsync(berth, "e2"), h => h?.State == "active", "e2 to be active again with its agent back", TimeSpan.FromSeconds(90));
+        await Eventually.Until(() => berth.Api.HostAsync("e2"), h => h?.State == "active", "e2 to be active again with its agent back", TimeSpan.FromSeconds(90));
         var back = clock.Elapsed;
         using (var list = await berth.Http.GetAsync("/hosts"))
         {

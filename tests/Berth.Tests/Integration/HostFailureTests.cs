@@ -20,16 +20,6 @@ public sealed class HostFailureTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan DownAfter = TimeSpan.FromSeconds(5);
 
-    private sealed record HostJson(string Id, string Kind, string State, DateTimeOffset? DownSince, int Containers, DateTimeOffset? LastHeartbeat, string? EngineError);
-
-    private static async Task<HostJson> HostAsync(BerthDeployment berth, string id)
-    {
-        using var response = await berth.Http.GetAsync($"/hosts/{id}");
-        return response.StatusCode == HttpStatusCode.NotFound
-            ? new HostJson(id, "", "unregistered", null, 0, null, null)
-            : await BerthApi.ReadOkAsync<HostJson>(response);
-    }
-
     private static string StatefulSleeper(string id, int min, int max, string extra = "") => $"""
         id: {id}
         image: {DockerRequirement.TestImage}
@@ -117,9 +107,9 @@ public sealed class HostFailureTests(ITestOutputHelper output)
         var killedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await e2.KillAsync();
-        var down = await Eventually.Until(() => HostAsync(berth, "e2"), h => h.State == "down", "e2 to be down");
+        var down = await Eventually.Until(() => berth.Api.HostAsync("e2"), h => h?.State == "down", "e2 to be down");
         var downAfter = clock.Elapsed;
-        Assert.NotNull(down.DownSince);
+        Assert.NotNull(down!.DownSince);
         var downAt = DateTimeOffset.UtcNow;
 
         // Its tenants turn lost with the reason, and their next claim lands on a live host with v1.
@@ -163,7 +153,7 @@ public sealed class HostFailureTests(ITestOutputHelper output)
         // e2 returns: the containers its tenants moved on from are saved as recovered snapshots (v2), then removed.
         clock.Restart();
         await e2.StartAsync();
-        await Eventually.Until(() => HostAsync(berth, "e2"), h => h.State == "active", "e2 to be active again");
+        await Eventually.Until(() => berth.Api.HostAsync("e2"), h => h?.State == "active", "e2 to be active again");
         var back = clock.Elapsed;
         foreach (var (tenant, old) in victims)
         {

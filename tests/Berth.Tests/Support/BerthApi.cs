@@ -59,6 +59,13 @@ public sealed class BerthApi(HttpClient http)
     public async Task<PoolView> PoolAsync(string workload) =>
         await ReadOkAsync<PoolView>(await http.GetAsync($"/pools/{workload}"));
 
+    /// <summary>The host's registry entry, or null when it is not registered (404).</summary>
+    public async Task<HostJson?> HostAsync(string hostId)
+    {
+        using var response = await http.GetAsync($"/hosts/{hostId}");
+        return response.StatusCode == System.Net.HttpStatusCode.NotFound ? null : await ReadOkAsync<HostJson>(response);
+    }
+
     public static async Task<T> ReadOkAsync<T>(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -6,6 +6,7 @@ using Berth.Gateway.Audit;
 using Berth.Gateway.Cluster;
 using Berth.Gateway.Endpoints;
 using Berth.Gateway.Problems;
+using Berth.Gateway.Proxy;
 using Berth.Gateway.Security;
 using Berth.Grains;
 
@@ -52,7 +53,9 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<GrainCallRetry>();
 builder.Services.AddBerthAuth(builder.Configuration);
-builder.Services.AddBerthRateLimits(gatewayOptions.RateLimit);
+builder.Services.AddTenantProxy(builder.Configuration);
+var proxyOptions = builder.Configuration.GetSection(ProxyOptions.Section).Get<ProxyOptions>() ?? new ProxyOptions();
+builder.Services.AddBerthRateLimits(gatewayOptions.RateLimit, proxyOptions);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes);
 builder.Services.AddSingleton<IAuditLog>(databaseOptions.Provider switch
 {
@@ -73,6 +76,9 @@ app.UseStatusCodePages(async context =>
         .ExecuteAsync(context.HttpContext);
 });
 
+// Before routing: a request for {port}-{tenant}.{domain} is routed as that tenant's proxy path.
+app.UseMiddleware<ProxyHostRouting>();
+app.UseRouting();
 app.UseAuthentication();
 app.UseMiddleware<AuditMiddleware>();
 app.UseRateLimiter();
@@ -89,6 +95,7 @@ app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapHostEndpoints();
 app.MapTenantEndpoints();
+app.MapProxyEndpoints();
 app.MapBoilerhouseEndpoints();
 app.MapApiKeyEndpoints();
 app.MapAuditEndpoints();

@@ -28,7 +28,8 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
         finally
         {
             var status = failedWith ?? context.Response.StatusCode;
-            if (ShouldRecord(context.Request.Method, status))
+            var proxied = context.GetEndpoint()?.Metadata.GetMetadata<Proxy.ProxyEndpoints.ProxiedTraffic>() is not null;
+            if (proxied ? status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden : ShouldRecord(context.Request.Method, status))
             {
                 await writer.EnqueueAsync(new AuditEvent(
                     DateTimeOffset.UtcNow,

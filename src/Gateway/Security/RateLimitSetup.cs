@@ -7,7 +7,7 @@ namespace Berth.Gateway.Security;
 /// <summary>A token bucket per principal, so one noisy caller cannot starve the others.</summary>
 public static class RateLimitSetup
 {
-    public static IServiceCollection AddBerthRateLimits(this IServiceCollection services, RateLimitOptions options)
+    public static IServiceCollection AddBerthRateLimits(this IServiceCollection services, RateLimitOptions options, Proxy.ProxyOptions proxy)
     {
         services.AddRateLimiter(limiter =>
         {
@@ -17,6 +17,19 @@ public static class RateLimitSetup
                 if (context.Request.Path.StartsWithSegments("/healthz") || context.Request.Path.StartsWithSegments("/readyz"))
                 {
                     return RateLimitPartition.GetNoLimiter("health");
+                }
+                if (context.GetEndpoint()?.Metadata.GetMetadata<Proxy.ProxyEndpoints.ProxiedTraffic>() is not null
+                    && context.GetRouteValue("tenantId") is string tenantId)
+                {
+                    // An app's traffic (pages, assets, streams) is not API calls: its own, larger budget per tenant.
+                    return RateLimitPartition.GetTokenBucketLimiter($"proxy:{tenantId}", _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = Math.Max(1, proxy.Burst),
+                        TokensPerPeriod = Math.Max(1, proxy.PermitsPerSecond),
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    });
                 }
                 var principal = context.User.Identity?.IsAuthenticated == true
                     ? BerthClaims.NameOf(context.User)

@@ -79,6 +79,10 @@ public sealed class AuthorizationTests(BerthClusterFixture berth)
             (new("GET", $"/tenants/{alice}/secrets"), tenantReaders),
             (new("DELETE", $"/tenants/{alice}/secrets/token"), tenantWriters),
             (new("POST", $"/tenants/{alice}/release", Json: $$"""{"workload":"{{workload}}"}"""), tenantWriters),
+            // Reached but unclaimed: 404 past authorization. Viewers may not reach a tenant's app.
+            (new("GET", $"/tenants/{alice}/ports/8080/"), tenantWriters),
+            (new("POST", $"/tenants/{alice}/ports/8080/some/path", Raw: "body"), tenantWriters),
+            (new("POST", $"/tenants/{alice}/ports/8080/links", Json: """{"ttl":"5m"}"""), tenantWriters),
             (new("POST", $"/api/v1/tenants/{alice}/claim", Json: $$"""{"poolId":"{{workload}}"}"""), tenantWriters),
             (new("GET", $"/api/v1/tenants/{alice}/status"), tenantReaders),
             (new("POST", $"/api/v1/tenants/{alice}/release", Json: $$"""{"poolId":"{{workload}}"}"""), tenantWriters),

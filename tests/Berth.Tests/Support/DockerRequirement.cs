@@ -11,6 +11,9 @@ public static class DockerRequirement
     public const string Socket = "/var/run/docker.sock";
     public const string TestImage = "berth-busybox:test";
 
+    /// <summary>The test image plus websocketd and CGI scripts (scripts/ensure-test-image.sh): HTTP on 8080, WebSocket echo and header echo on 8081.</summary>
+    public const string WebTestImage = "berth-web:test";
+
     private static readonly Lazy<string?> Problem = new(Probe);
 
     public static bool Required =>
@@ -32,15 +35,16 @@ public static class DockerRequirement
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             client.System.PingAsync(timeout.Token).GetAwaiter().GetResult();
             client.Images.InspectImageAsync(TestImage, timeout.Token).GetAwaiter().GetResult();
+            client.Images.InspectImageAsync(WebTestImage, timeout.Token).GetAwaiter().GetResult();
             return null;
         }
         catch (DockerImageNotFoundException)
         {
-            return $"test image {TestImage} is missing (run scripts/ensure-test-image.sh)";
+            return $"test image {TestImage} or {WebTestImage} is missing (run scripts/ensure-test-image.sh)";
         }
         catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            return $"test image {TestImage} is missing (run scripts/ensure-test-image.sh)";
+            return $"test image {TestImage} or {WebTestImage} is missing (run scripts/ensure-test-image.sh)";
         }
         catch (Exception ex)
         {

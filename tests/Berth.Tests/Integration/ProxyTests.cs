@@ -188,6 +188,24 @@ public sealed class ProxyTests(BerthClusterFixture berth)
         Assert.Equal("ttl", (await ProblemAsync(badTtl)).GetProperty("field").GetString());
     }
 
+    [DockerFact]
+    public async Task Host_based_routing_gives_the_app_the_root_path()
+    {
+        var (_, tenant) = await ClaimWebAsync("proxy-host");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/echo?from=host");
+        request.Headers.Host = $"8081-{tenant}.{BerthClusterFixture.ProxyDomain}";
+        using var response = await berth.Http.SendAsync(request);
+        var echoed = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("uri=/echo?from=host", echoed);
+        Assert.DoesNotContain("HTTP_X_FORWARDED_PREFIX", echoed);
+        Assert.Contains($"HTTP_X_FORWARDED_HOST=8081-{tenant}.{BerthClusterFixture.ProxyDomain}", echoed);
+
+        // Another host name is the API, as before.
+        using var api = await berth.Http.GetAsync("/echo");
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+    }
+
     private sealed record LinkJson(string Url, string Token, DateTimeOffset ExpiresAt);
 
     [DockerFact]

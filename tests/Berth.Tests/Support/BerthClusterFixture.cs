@@ -12,6 +12,11 @@ public sealed class BerthClusterFixture : IAsyncLifetime
 {
     private BerthDeployment? _deployment;
 
+    /// <summary>Host-based proxy routing: <c>{port}-{tenant}.proxy.berth.test</c> (sent as a Host header; never resolved).</summary>
+    public const string ProxyDomain = "proxy.berth.test";
+
+    private const string ProxyDomainSetting = "Gateway__Proxy__Domain";
+
     public BerthDeployment Deployment => _deployment ?? throw new InvalidOperationException("Docker is unavailable");
 
     public string ClusterId => Deployment.ClusterId;
@@ -33,7 +38,10 @@ public sealed class BerthClusterFixture : IAsyncLifetime
             if (DockerRequirement.Required) throw new InvalidOperationException($"Docker is required here but unavailable: {reason}");
             return; // Every test in the collection is skipped by [DockerFact].
         }
-        _deployment = new BerthDeployment(DatabaseProvider.Sqlite, gatewayEnvironment: TestTokens.GatewayEnvironment);
+        _deployment = new BerthDeployment(DatabaseProvider.Sqlite, gatewayEnvironment: new Dictionary<string, string>(TestTokens.GatewayEnvironment)
+        {
+            [ProxyDomainSetting] = ProxyDomain,
+        });
         await _deployment.StartAsync();
     }
 

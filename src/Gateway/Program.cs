@@ -54,6 +54,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddSingleton<GrainCallRetry>();
 builder.Services.AddBerthAuth(builder.Configuration);
 builder.Services.AddTenantProxy(builder.Configuration);
+builder.Services.AddContainerAccess(builder.Configuration);
 var proxyOptions = builder.Configuration.GetSection(ProxyOptions.Section).Get<ProxyOptions>() ?? new ProxyOptions();
 builder.Services.AddBerthRateLimits(gatewayOptions.RateLimit, proxyOptions);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes);
@@ -79,6 +80,7 @@ app.UseStatusCodePages(async context =>
 // Before routing: a request for {port}-{tenant}.{domain} is routed as that tenant's proxy path.
 app.UseMiddleware<ProxyHostRouting>();
 app.UseRouting();
+app.UseWebSockets();
 app.UseAuthentication();
 app.UseMiddleware<AuditMiddleware>();
 app.UseRateLimiter();
@@ -96,6 +98,7 @@ app.MapPoolEndpoints();
 app.MapHostEndpoints();
 app.MapTenantEndpoints();
 app.MapProxyEndpoints();
+app.MapContainerAccessEndpoints();
 app.MapBoilerhouseEndpoints();
 app.MapApiKeyEndpoints();
 app.MapAuditEndpoints();

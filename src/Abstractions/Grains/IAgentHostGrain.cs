@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Berth.Specs;
 using Berth.Contracts;
 
@@ -77,4 +78,43 @@ public interface IAgentHostGrain : IGrainWithStringKey
     [OneWay]
     [Alias("Unsubscribe")]
     Task Unsubscribe(string workload);
+
+    /// <summary>
+    /// Runs a command in a container of this host: its output as it comes, then one event that
+    /// ends it (exit code, or timed out: the command is then killed). Leaving the stream kills it too.
+    /// </summary>
+    [Alias("Exec")]
+    IAsyncEnumerable<ExecEvent> Exec(string containerId, ExecRequest request, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts an interactive command; the id names it to the calls below. It lives while <see cref="ReadExec"/> is read.</summary>
+    [Alias("OpenExec")]
+    Task<string> OpenExec(string containerId, ExecRequest request);
+
+    [Alias("ReadExec")]
+    IAsyncEnumerable<ExecEvent> ReadExec(string sessionId, CancellationToken cancellationToken = default);
+
+    // Interleaved: they come while the session's output is being read.
+    [Alias("WriteExec"), AlwaysInterleave]
+    Task WriteExec(string sessionId, byte[] data);
+
+    [Alias("CloseExecInput"), AlwaysInterleave]
+    Task CloseExecInput(string sessionId);
+
+    [Alias("ResizeExec"), AlwaysInterleave]
+    Task ResizeExec(string sessionId, int columns, int rows);
+
+    [Alias("CloseExec"), AlwaysInterleave]
+    Task CloseExec(string sessionId);
+
+    /// <summary>The container's stdout and stderr; with follow, until the caller leaves or the container stops.</summary>
+    [Alias("Logs")]
+    IAsyncEnumerable<OutputChunk> Logs(string containerId, LogsRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>One file's bytes, or a directory as a tar; larger than <paramref name="maxBytes"/> is a 400.</summary>
+    [Alias("ReadFile")]
+    Task<ContainerFileContent> ReadFile(string containerId, string path, long maxBytes);
+
+    /// <summary>Writes one file at <paramref name="path"/> (owned by the container's user), or with <paramref name="archive"/> extracts a tar into the directory <paramref name="path"/>.</summary>
+    [Alias("WriteFile")]
+    Task WriteFile(string containerId, string path, byte[] content, bool archive);
 }

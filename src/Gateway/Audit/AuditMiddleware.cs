@@ -29,13 +29,14 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
         {
             var status = failedWith ?? context.Response.StatusCode;
             var proxied = context.GetEndpoint()?.Metadata.GetMetadata<Proxy.ProxyEndpoints.ProxiedTraffic>() is not null;
-            if (proxied ? status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden : ShouldRecord(context.Request.Method, status))
+            var detail = context.Items.TryGetValue(Endpoints.ContainerAccessEndpoints.AuditDetailItem, out var d) ? d as string : null;
+            if (detail is not null || (proxied ? status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden : ShouldRecord(context.Request.Method, status)))
             {
                 await writer.EnqueueAsync(new AuditEvent(
                     DateTimeOffset.UtcNow,
                     BerthClaims.NameOf(context.User),
                     BerthClaims.RoleOf(context.User),
-                    Clip($"{context.Request.Method} {ActionOf(context)}"),
+                    Clip($"{context.Request.Method} {ActionOf(context)}" + (detail is null ? "" : $" {detail}")),
                     ResourceOf(context),
                     status,
                     (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));

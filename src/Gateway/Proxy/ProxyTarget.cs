@@ -1,7 +1,7 @@
 using Berth.Contracts;
 using Berth.Gateway.Cluster;
+using Berth.Gateway.Endpoints;
 using Berth.Gateway.Problems;
-using Berth.Grains;
 
 namespace Berth.Gateway.Proxy;
 
@@ -30,20 +30,8 @@ public sealed record ProxyTarget(TenantClaimView Claim, ContainerEndpoint Endpoi
     public static async Task<(ProxyTarget? Target, IResult? Problem)> ResolveAsync(
         string tenantId, int port, string? workload, IClusterClient cluster, GrainCallRetry retry)
     {
-        var status = await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).GetStatus());
-        var claims = status.Claims.Where(c => workload is null || c.Workload == workload).ToList();
-        if (claims.Count == 0)
-        {
-            return workload is null
-                ? (null, ProblemResults.Problem(StatusCodes.Status404NotFound, $"tenant '{tenantId}' holds no claim; claim a workload first", "tenantId"))
-                : (null, ProblemResults.Problem(StatusCodes.Status404NotFound, $"tenant '{tenantId}' holds no claim on workload '{workload}'", "workload"));
-        }
-        var claimed = claims.Where(c => c.State == TenantClaimState.Claimed && c.ContainerId is not null).ToList();
-        if (claimed.Count == 0)
-        {
-            var states = string.Join(", ", claims.Select(c => $"'{c.Workload}' is {c.State.ToString().ToLowerInvariant()}" + (c.Error is { } e ? $" ({e})" : "")));
-            return (null, ProblemResults.Problem(StatusCodes.Status409Conflict, $"tenant '{tenantId}' has no claimed container to proxy to: {states}", "tenantId"));
-        }
+        var (claimed, problem) = await ClaimedContainers.ResolveAsync(tenantId, workload, cluster, retry);
+        if (problem is not null) return (null, problem);
         var publishing = claimed.Where(c => c.Endpoints.Any(e => e.ContainerPort == port && e.Protocol == "tcp")).ToList();
         if (publishing.Count == 0)
         {

@@ -20,7 +20,7 @@ namespace Berth.Hosts;
 [AgentHostPlacement]
 // The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
 [GrainType("agenthost")]
-public sealed class AgentHostGrain : Grain, IAgentHostGrain
+public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
 {
     private readonly IContainerRuntimeProvider _runtimes;
     private IContainerRuntime? _runtime;

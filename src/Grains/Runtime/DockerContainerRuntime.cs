@@ -260,6 +260,34 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         }
     }
 
+    public async Task<IContainerExec> StartExecAsync(string containerId, ExecRequest request, CancellationToken cancellationToken)
+    {
+        if (await InspectAsync(containerId, cancellationToken) is not { } inspection) throw new ContainerNotFoundException(containerId);
+        if (inspection.State != "running") throw new ContainerNotRunningException(containerId);
+        return await DockerContainerExec.StartAsync(client, containerId, request, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<OutputChunk> ReadLogsAsync(string containerId, LogsRequest request,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (await InspectAsync(containerId, cancellationToken) is null) throw new ContainerNotFoundException(containerId);
+        using var stream = await client.Containers.GetContainerLogsAsync(containerId, tty: false, new ContainerLogsParameters
+        {
+            ShowStdout = true,
+            ShowStderr = true,
+            Follow = request.Follow,
+            Tail = request.Tail is { } tail ? tail.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all",
+            Since = request.Since is { } since ? since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+        }, cancellationToken);
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
+            if (read.EOF || read.Count == 0) yield break;
+            yield return new OutputChunk(read.Target == MultiplexedStream.TargetStream.StandardError ? OutputStream.Stderr : OutputStream.Stdout, buffer[..read.Count]);
+        }
+    }
+
     public Task GiveVolumesToUserAsync(string containerId, ContainerCreateSpec spec, CancellationToken cancellationToken) =>
         DockerVolumeOwnership.GiveToUserAsync(client, containerId, spec, cancellationToken);
 

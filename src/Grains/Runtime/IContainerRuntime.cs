@@ -51,6 +51,15 @@ public interface IContainerRuntime
     /// </summary>
     Task<TenantNetwork> EnsureTenantNetworkAsync(string prefix, EgressPolicy policy, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts <paramref name="request"/>'s command in a running container, attached. A missing
+    /// container is <see cref="ContainerNotFoundException"/>, a stopped one <see cref="ContainerNotRunningException"/>.
+    /// </summary>
+    Task<IContainerExec> StartExecAsync(string containerId, ExecRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The container's stdout and stderr; with <see cref="LogsRequest.Follow"/>, until cancelled or the container stops.</summary>
+    IAsyncEnumerable<OutputChunk> ReadLogsAsync(string containerId, LogsRequest request, CancellationToken cancellationToken);
+
     /// <summary>Every tenant network on this engine (of any cluster: networks are the engine's, not a cluster's).</summary>
     Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken);
 }

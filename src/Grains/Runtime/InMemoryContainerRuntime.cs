@@ -202,8 +202,38 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         return Task.CompletedTask;
     }
 
+    public Task<IContainerExec> StartExecAsync(string containerId, ExecRequest request, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        if (!_containers.TryGetValue(containerId, out var container)) throw new ContainerNotFoundException(containerId);
+        if (container.State != "running") throw new ContainerNotRunningException(containerId);
+        return Task.FromResult<IContainerExec>(new InMemoryContainerExec(request));
+    }
+
+    public async IAsyncEnumerable<OutputChunk> ReadLogsAsync(string containerId, LogsRequest request,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        if (!_containers.TryGetValue(containerId, out var container)) throw new ContainerNotFoundException(containerId);
+        var sent = 0;
+        var logs = container.Logs;
+        lock (logs) sent = request.Tail is { } tail ? Math.Max(0, logs.Count - tail) : 0;
+        while (true)
+        {
+            OutputChunk[] fresh;
+            lock (logs) fresh = [.. logs.Skip(sent)];
+            foreach (var chunk in fresh) yield return chunk;
+            sent += fresh.Length;
+            if (!request.Follow || container.State != "running" || !_containers.ContainsKey(containerId)) yield break;
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
     public sealed class FakeContainer(string id, ContainerCreateSpec spec, ContainerEndpoint[] endpoints)
     {
+        /// <summary>What the container printed, for the logs API; tests append to it.</summary>
+        public List<OutputChunk> Logs { get; } = [];
+
         /// <summary>The container's files by absolute path, for the archive API.</summary>
         public ConcurrentDictionary<string, byte[]> Files { get; } = new(StringComparer.Ordinal);
 

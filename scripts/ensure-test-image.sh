@@ -61,12 +61,12 @@ touch /tmp/go
 printf 'Content-Type: text/plain\r\n\r\ngo\n'
 CGI
   chmod 755 "$root"/ws/cgi-bin/* "$root"/www/cgi-bin/*
-  echo "berth web test image" > "$root/www/index.html"
   # Layered on the busybox image: its files (and /tmp) plus these.
   local container
   container=$($D create "$IMAGE" /bin/true)
-  $D export "$container" | tar -C "$root" -x --exclude=./www/index.html
+  $D export "$container" | tar -C "$root" -x
   $D rm "$container" >/dev/null
+  echo "berth web test image" > "$root/www/index.html"
   tar -C "$root" -c . | $D import -c 'CMD ["/bin/sh", "-c", "httpd -p 8080 -h /www && exec websocketd --port 8081 --cgidir /ws/cgi-bin /bin/cat"]' -c 'ENV PATH=/bin' -c 'USER 1000' - "$WEB_IMAGE" >/dev/null
   rm -rf "$root"
   echo "ensure-test-image: built $WEB_IMAGE"

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Berth.Contracts;
 
 namespace Berth.Grains;
@@ -36,6 +37,13 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("GetStatus")]
     Task<TenantStatus> GetStatus();
+
+    /// <summary>
+    /// The tenant used its container (proxied traffic, exec, logs, files): remembered as its last
+    /// activity, in memory (the gateway sends it at most every few seconds per tenant).
+    /// </summary>
+    [Alias("Touch"), OneWay, AlwaysInterleave]
+    Task Touch();
 
     /// <summary>Stores a secret, encrypted; it reaches the tenant's containers at their next claim.</summary>
     [Alias("PutSecret")]

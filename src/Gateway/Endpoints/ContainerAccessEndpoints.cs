@@ -29,7 +29,8 @@ public static class ContainerAccessEndpoints
     public const string Tar = "application/x-tar";
 
     public static IServiceCollection AddContainerAccess(this IServiceCollection services, IConfiguration configuration) =>
-        services.Configure<ContainerAccessOptions>(configuration.GetSection(ContainerAccessOptions.Section));
+        services.Configure<ContainerAccessOptions>(configuration.GetSection(ContainerAccessOptions.Section))
+            .AddSingleton<TenantActivity>();
 
     public static void MapContainerAccessEndpoints(this IEndpointRouteBuilder app)
     {
@@ -59,7 +60,7 @@ public static class ContainerAccessEndpoints
 
     /// <summary>The tenant's one claimed container (of <paramref name="workload"/> when named), with its host grain.</summary>
     internal static async Task<(TenantClaimView? Claim, IAgentHostGrain? Host, IResult? Problem)> TargetAsync(
-        string tenantId, string? workload, IClusterClient cluster, GrainCallRetry retry)
+        string tenantId, string? workload, IClusterClient cluster, GrainCallRetry retry, TenantActivity activity)
     {
         if (TenantEndpoints.InvalidTenant(tenantId) is { } badTenant) return (null, null, badTenant);
         if (workload is not null && !ResourceIds.IsValidWorkloadId(workload))
@@ -67,7 +68,9 @@ public static class ContainerAccessEndpoints
             return (null, null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
         }
         var (claim, problem) = await ClaimedContainers.SingleAsync(tenantId, workload, cluster, retry);
-        return problem is not null ? (null, null, problem) : (claim, cluster.GetGrain<IAgentHostGrain>(claim!.HostId!), null);
+        if (problem is not null) return (null, null, problem);
+        activity.Record(tenantId);
+        return (claim, cluster.GetGrain<IAgentHostGrain>(claim!.HostId!), null);
     }
 
     private static async Task ExecAsync(string tenantId, HttpContext context, IClusterClient cluster, GrainCallRetry retry, IOptions<ContainerAccessOptions> options)
@@ -89,7 +92,7 @@ public static class ContainerAccessEndpoints
             await ProblemResults.BadRequest("timeout", $"timeout must be a duration such as 30s or 5m, at most {options.Value.MaxExecTimeout} (got '{text}')").ExecuteAsync(context);
             return;
         }
-        var (claim, host, problem) = await TargetAsync(tenantId, body.Workload, cluster, retry);
+        var (claim, host, problem) = await TargetAsync(tenantId, body.Workload, cluster, retry, context.RequestServices.GetRequiredService<TenantActivity>());
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
@@ -209,7 +212,7 @@ public static class ContainerAccessEndpoints
                 return;
             }
         }
-        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry);
+        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry, context.RequestServices.GetRequiredService<TenantActivity>());
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
@@ -249,11 +252,11 @@ public static class ContainerAccessEndpoints
     }
 
     private static async Task<IResult> ReadFileAsync(string tenantId, string? workload, string? path, IClusterClient cluster, GrainCallRetry retry,
-        IOptions<ContainerAccessOptions> options)
+        IOptions<ContainerAccessOptions> options, TenantActivity activity)
     {
         var (normalized, pathProblem) = ContainerPaths.Normalize(path);
         if (pathProblem is not null) return ProblemResults.BadRequest("path", pathProblem);
-        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry);
+        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry, activity);
         if (problem is not null) return problem;
         var content = await retry.Run(() => host!.ReadFile(claim!.ContainerId!, normalized!, options.Value.MaxFileBytes));
         return content.IsDirectory
@@ -262,13 +265,13 @@ public static class ContainerAccessEndpoints
     }
 
     private static async Task<IResult> WriteFileAsync(string tenantId, string? workload, string? path, HttpRequest request, IClusterClient cluster,
-        GrainCallRetry retry, IOptions<ContainerAccessOptions> options)
+        GrainCallRetry retry, IOptions<ContainerAccessOptions> options, TenantActivity activity)
     {
         var (normalized, pathProblem) = ContainerPaths.Normalize(path);
         if (pathProblem is not null) return ProblemResults.BadRequest("path", pathProblem);
         var archive = request.ContentType?.StartsWith(Tar, StringComparison.OrdinalIgnoreCase) == true;
         if (!archive && normalized == "/") return ProblemResults.BadRequest("path", "a file's path names the file, not /");
-        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry);
+        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry, activity);
         if (problem is not null) return problem;
         var spec = (await retry.Run(() => cluster.GetGrain<IWorkloadCatalogGrain>(0).Get(claim!.Workload)))?.Spec;
         if (spec?.Volumes.SecretsTarget is { } secrets && (ContainerPaths.IsWithin(normalized!, secrets) || (archive && ContainerPaths.IsWithin(secrets, normalized!))))

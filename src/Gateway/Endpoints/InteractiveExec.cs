@@ -22,7 +22,7 @@ public static class InteractiveExec
 
     private sealed record Control(string? Type, int? Cols, int? Rows);
 
-    public static async Task RunAsync(HttpContext context, string tenantId, string? workload, bool? tty, IClusterClient cluster, GrainCallRetry retry)
+    public static async Task RunAsync(HttpContext context, string tenantId, string? workload, bool? tty, IClusterClient cluster, GrainCallRetry retry, TenantActivity activity)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -31,7 +31,7 @@ public static class InteractiveExec
         }
         var command = context.Request.Query["cmd"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToArray();
         if (command.Length == 0) command = ["/bin/sh"];
-        var (claim, host, problem) = await ContainerAccessEndpoints.TargetAsync(tenantId, workload, cluster, retry);
+        var (claim, host, problem) = await ContainerAccessEndpoints.TargetAsync(tenantId, workload, cluster, retry, activity);
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
@@ -45,7 +45,7 @@ public static class InteractiveExec
         var output = PumpOutputAsync(host, sessionId, socket, done.Token);
         try
         {
-            await PumpInputAsync(host, sessionId, socket, done.Token);
+            await PumpInputAsync(host, sessionId, socket, () => activity.Record(tenantId), done.Token);
         }
         finally
         {
@@ -87,7 +87,7 @@ public static class InteractiveExec
         return end;
     }
 
-    private static async Task PumpInputAsync(IAgentHostGrain host, string sessionId, WebSocket socket, CancellationToken cancellationToken)
+    private static async Task PumpInputAsync(IAgentHostGrain host, string sessionId, WebSocket socket, Action active, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -102,6 +102,7 @@ public static class InteractiveExec
                     message.Write(buffer, 0, received.Count);
                 }
                 while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
+                active();
                 switch (received.MessageType)
                 {
                     case WebSocketMessageType.Close:

@@ -136,6 +136,7 @@ public static class ProxyEndpoints
             return;
         }
 
+        services.GetRequiredService<TenantActivity>().Record(tenantId);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             bodySize.MaxRequestBodySize = options.Value.MaxRequestBodyBytes;

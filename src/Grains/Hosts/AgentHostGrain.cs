@@ -489,6 +489,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
                 _logger.LogWarning(ex, "Checking the egress rules of host {Host} failed", HostId);
             }
         }
+        if (containers is not null) await UpdateInventoryAsync(containers);
         var byWorkload = (containers ?? []).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.ToArray());
         var problem = Problem;
         try
@@ -507,6 +508,27 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             var report = new HostReport(HostId, listedAt, problem is null, problem,
                 containers is null ? null : byWorkload.GetValueOrDefault(workload, []), _activeSince, Reachable: containers is not null);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).ObserveHost(report);
+        }
+    }
+
+    /// <summary>What the inventory was last told (container ids); null until this activation told it once.</summary>
+    private HashSet<string>? _inventorySent;
+
+    /// <summary>Keeps the stored inventory (see <see cref="IHostInventoryGrain"/>) equal to what Docker lists, writing only changes.</summary>
+    private async Task UpdateInventoryAsync(IReadOnlyList<ObservedContainer> containers)
+    {
+        var ids = containers.Where(c => c.MemberId.Length > 0).Select(c => c.ContainerId).ToHashSet(StringComparer.Ordinal);
+        if (_inventorySent is not null && _inventorySent.SetEquals(ids)) return;
+        try
+        {
+            await GrainFactory.GetGrain<IHostInventoryGrain>(HostId).Update(
+                [.. containers.Where(c => c.MemberId.Length > 0).Select(c => new HostInventoryEntry(c.Workload, c.MemberId, c.ContainerId))]);
+            _inventorySent = ids;
+        }
+        catch (Exception ex)
+        {
+            // Retried at the next sweep: the set still differs from what was sent.
+            _logger.LogDebug("Host {Host} could not update its inventory: {Error}", HostId, ex.Message);
         }
     }
 

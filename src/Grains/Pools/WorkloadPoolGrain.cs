@@ -64,6 +64,8 @@ public sealed class WorkloadPoolGrain(
         {
             return; // Nothing to keep: an unknown or fully drained workload is collected when idle.
         }
+        logger.LogInformation("Pool {Workload} activated with {Members} members and {Handoffs} handoffs; its confirmed claims are learned again from host reports",
+            Workload, _books.Total, _books.Handoffs.Count());
         await RefreshHostsAsync();
         StartTicking();
         // Background creates of a previous activation report to nobody now (their callbacks may
@@ -174,12 +176,36 @@ public sealed class WorkloadPoolGrain(
             _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).OnMemberLost(Workload, claim.MemberId, reason, host.DownSince ?? Now);
         }
         _books.ForgetClaimedOn(hostId);
+        // Claims this activation never heard of (it began after the host stopped reporting) are in the host's stored inventory.
+        _ = LearnClaimsOnGoneHostAsync(hostId);
         if (members.Count > 0 || lost > 0)
         {
             logger.LogWarning("Pool {Workload} lets go of {Host} ({Reason}): {Members} members no longer count, {Lost} claims are lost",
                 Workload, hostId, reason, members.Count, lost);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Asks the owners of this workload's members in a gone host's inventory: each one still
+    /// claimed comes back through <see cref="OnOwnerReported"/>, which turns it lost.
+    /// </summary>
+    private async Task LearnClaimsOnGoneHostAsync(string hostId)
+    {
+        HostInventoryEntry[] seen;
+        try
+        {
+            seen = await GrainFactory.GetGrain<IHostInventoryGrain>(hostId).MembersOf(Workload);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Pool {Workload} could not read host {Host}'s inventory; claims it did not know there stay until the host returns: {Error}", Workload, hostId, ex.Message);
+            return;
+        }
+        foreach (var entry in seen.Where(e => _books.Claims.Get(e.MemberId) is null && _books.Member(e.MemberId) is null))
+        {
+            _ = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(Workload, entry.MemberId)).ReportToPool();
+        }
     }
 
     /// <summary>A draining host: idle members go (new ones come elsewhere); with eviction, each tenant there is asked to move.</summary>
@@ -669,6 +695,15 @@ public sealed class WorkloadPoolGrain(
         else if (_books.Adopt(memberId, owner, Now) is { } claim)
         {
             _noOwnerSince.Remove(memberId);
+            if (HostEntryOf(claim.HostId) is { State: HostState.Down or HostState.Removed } gone)
+            {
+                // Learned from a dead host's inventory: the claim is lost like those the pool knew.
+                claim.LostSince = Now;
+                var reason = gone.State == HostState.Removed ? $"host {gone.HostId} was removed" : $"host {gone.HostId} down since {gone.DownSince:u}";
+                logger.LogWarning("Pool {Workload}: claim of {Tenant} on {Host} (from the host's inventory) is lost: {Reason}", Workload, claim.TenantId, gone.HostId, reason);
+                _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).OnMemberLost(Workload, memberId, reason, gone.DownSince ?? Now);
+                return Task.CompletedTask;
+            }
             // The owner record is written before the claim is confirmed and cleared after its release;
             // the tenant's own record is the last word, so it is asked once.
             _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).VerifyClaim(Workload, memberId);

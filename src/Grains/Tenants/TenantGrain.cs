@@ -801,7 +801,17 @@ public sealed class TenantGrain(
     public Task<TenantStatus> GetStatus() => Task.FromResult(new TenantStatus(
         TenantId,
         [.. state.State.Claims.Values.OrderBy(c => c.Workload, StringComparer.Ordinal).Select(View)],
-        [.. state.State.Recovered.Where(r => r.ExpiresAt > Now).Select(r => r.ToView())]));
+        [.. state.State.Recovered.Where(r => r.ExpiresAt > Now).Select(r => r.ToView())],
+        _lastActivity));
+
+    /// <summary>See <see cref="ITenantGrain.Touch"/>: the idle timeout's clock, not stored.</summary>
+    private DateTimeOffset? _lastActivity;
+
+    public Task Touch()
+    {
+        _lastActivity = Now;
+        return Task.CompletedTask;
+    }
 
     public async Task OnMemberLost(string workload, string memberId, string reason, DateTimeOffset? hostDownSince = null)
     {

@@ -127,6 +127,31 @@ public sealed class HostLifecycleTests
     }
 
     [Fact]
+    public async Task A_pool_activated_after_its_host_stopped_answering_learns_the_claims_there_from_the_hosts_inventory_and_turns_them_lost()
+    {
+        await using var berth = await StartAsync(Host("mem2"));
+        var mem2 = berth.Engine("mem2");
+        await Eventually.Until(() => Registry(berth).List(), h => h.Length == 2, "both hosts to register");
+        await Registry(berth).Cordon(InMemorySilo.HostId);
+        var workload = await RegisterAsync(berth, "inventory", min: 1, max: 4);
+        var tenant = berth.Client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claim = await tenant.Claim(workload, null);
+        Assert.Equal("mem2", claim.HostId);
+        var inventory = berth.Client.GetGrain<IHostInventoryGrain>("mem2");
+        await Eventually.Until(() => inventory.MembersOf(workload), m => m.Any(e => e.ContainerId == claim.ContainerId), "mem2's inventory to list the claimed container");
+
+        // The host stops answering, and the pool's activation (with the claims it knew in memory) goes
+        // too, as when its grain directory partition was on a silo that died with the host's agent.
+        mem2.Unreachable = true;
+        await berth.DeactivateAsync(berth.Client.GetGrain<IWorkloadPoolGrain>(workload));
+        await Pool(berth, workload); // a fresh activation, knowing no claim
+        await berth.AdvanceAsync(DownAfter + TimeSpan.FromSeconds(2), steps: 5);
+        await Eventually.Until(() => HostAsync(berth, "mem2"), h => h.State == HostState.Down, "mem2 to be down");
+        var lost = await Eventually.Until(async () => (await tenant.GetStatus()).Claims.Single(), c => c.State == TenantClaimState.Lost, "the tenant to turn lost though the pool never saw its claim");
+        Assert.Contains("host mem2 down since", lost.Error);
+    }
+
+    [Fact]
     public async Task A_tenant_that_did_not_move_on_before_its_host_returned_gets_its_newest_state_saved_on_its_next_claim()
     {
         await using var berth = await StartAsync(Host("mem2"));

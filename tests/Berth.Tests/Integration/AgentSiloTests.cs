@@ -35,6 +35,7 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
         await using var e2 = new PrivateDockerEngine();
         await e2.StartAsync();
         await e2.LoadImageAsync(DockerRequirement.TestImage);
+        await e2.LoadImageAsync(DockerRequirement.WebTestImage);
         await using var berth = new BerthDeployment(DatabaseProvider.Postgres, silos: 2, siloEnvironment: new Dictionary<string, string>
         {
             ["Berth__Hosts__0__Id"] = "local",
@@ -58,8 +59,8 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
         var workload = Workloads.NewId("agent");
         (await berth.Api.PutWorkloadYamlAsync(workload, $"""
             id: {workload}
-            image: {DockerRequirement.TestImage}
-            command: ["sleep", "3600"]
+            image: {DockerRequirement.WebTestImage}
+            ports: [8080]
             pool:
               min_size: 2
               max_size: 4
@@ -73,6 +74,17 @@ public sealed class AgentSiloTests(ITestOutputHelper output)
         Assert.Equal("e2", held.HostId);
         Assert.Contains(held.ContainerId!, await ContainersAsync(e2Client, berth.ClusterId, workload));
         Assert.Empty(await ContainersAsync(berth.Docker, berth.ClusterId, workload));
+        // Clients need only the gateway: the proxy reaches e2's published port, and an exec goes through e2's agent.
+        var page = await Eventually.Until(async () =>
+        {
+            using var response = await berth.Http.GetAsync($"/tenants/{holder}/ports/8080/");
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }, r => r.StatusCode == HttpStatusCode.OK, "the held container's page through the gateway");
+        Assert.Contains("berth web test image", page.Item2);
+        using (var exec = await berth.Http.PostAsync($"/tenants/{holder}/exec", new StringContent("""{"command":["cat","/www/index.html"]}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Contains("berth web test image", await exec.Content.ReadAsStringAsync());
+        }
 
         // The agent dies; its engine does not. Nobody else may talk to that engine, so the host is down.
         var clock = Stopwatch.StartNew();

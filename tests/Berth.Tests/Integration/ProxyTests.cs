@@ -51,7 +51,9 @@ public sealed class ProxyTests(BerthClusterFixture berth)
         var (_, tenant) = await ClaimWebAsync("proxy-http");
         using var page = await berth.Http.GetAsync($"/tenants/{tenant}/ports/8080/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("berth test image", await page.Content.ReadAsStringAsync());
+        Assert.Contains("berth web test image", await page.Content.ReadAsStringAsync());
+        // Proxied traffic is the tenant's activity (what an idle timeout reads).
+        await Eventually.Until(() => berth.Api.StatusAsync(tenant), s => s.LastActivityAt is not null, "the proxied request to count as the tenant's activity");
 
         // The admin key came as Authorization: Bearer: it is Berth's, so the app never sees it.
         using var post = await berth.Http.PostAsync($"/tenants/{tenant}/ports/8081/echo?x=1&y=two", new StringContent("hello through berth", Encoding.UTF8, "text/plain"));
@@ -156,7 +158,7 @@ public sealed class ProxyTests(BerthClusterFixture berth)
         using (var opened = await browser.GetAsync(link.Url))
         {
             Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
-            Assert.Contains("berth test image", await opened.Content.ReadAsStringAsync());
+            Assert.Contains("berth web test image", await opened.Content.ReadAsStringAsync());
         }
         // The page's own requests carry no token: the cookie set by the link lets them through, on that port only.
         using (var asset = await browser.GetAsync($"http://127.0.0.1:{berth.Deployment.HttpPort}/tenants/{tenant}/ports/8080/index.html"))

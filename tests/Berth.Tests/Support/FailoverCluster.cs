@@ -76,6 +76,14 @@ public sealed class FailoverCluster : IAsyncDisposable
         return silo.SiloAddress;
     }
 
+    /// <summary>Ends <paramref name="grain"/>'s activation (as a silo losing its directory partition does); the next call activates it afresh.</summary>
+    public async Task DeactivateAsync(IAddressable grain)
+    {
+        if (!Cluster.TryGetGrainContext(grain.GetGrainId(), out var context)) return;
+        context.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "deactivated by the test"));
+        await Eventually.Until(() => Task.FromResult(Cluster.TryGetGrainContext(grain.GetGrainId(), out _)), active => !active, "the activation to end");
+    }
+
     /// <summary>What the surviving silos' membership says of <paramref name="silo"/>.</summary>
     public async Task<SiloStatus> StatusOfAsync(SiloAddress silo)
     {

@@ -79,16 +79,7 @@ if $D image inspect "$IMAGE" >/dev/null 2>&1; then
 fi
 
 # The image needs a statically linked busybox; Debian's busybox-static provides /bin/busybox.
-if ! dpkg -s busybox-static >/dev/null 2>&1; then
-  if [ "$(id -u)" != "0" ]; then
-    echo "ensure-test-image: busybox-static is not installed and we are not root; apt-get install busybox-static" >&2
-    exit 1
-  fi
-  echo "ensure-test-image: installing busybox-static with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null || true
-  apt-get install -y -qq busybox-static >/dev/null
-fi
+install_package busybox-static
 
 ROOT="$(mktemp -d)"
 trap 'rm -rf "$ROOT"' EXIT

@@ -26,6 +26,8 @@ public sealed record BenchResults
     public double BareKestrelPerSecond { get; set; }
     public ControlPlane.MemoryResult? Memory { get; set; }
     public ScaleSimulation.Result? Scale { get; set; }
+    /// <summary>A web container straight at its port vs through the gateway's proxy.</summary>
+    public ProxyOverhead.Result? Proxy { get; set; }
 
     /// <summary>The targets, each with the measured value and whether it was met.</summary>
     public List<TargetCheck> Targets { get; } = [];

@@ -27,13 +27,15 @@ var scalePidOption = new Option<int?>("--scale-silo-pid") { Description = "Pid o
 var scaleHostsOption = new Option<int>("--scale-hosts") { Description = "Hosts the scale deployment was started with (h0…hN-1)", DefaultValueFactory = _ => 100 };
 var scaleTenantsOption = new Option<int>("--scale-tenants") { DefaultValueFactory = _ => 100_000 };
 var scaleWorkloadsOption = new Option<int>("--scale-workloads") { DefaultValueFactory = _ => 5 };
+var proxyImageOption = new Option<string>("--proxy-image") { Description = "A web image answering GET / on 8080 (scripts/ensure-test-image.sh builds it)", DefaultValueFactory = _ => "berth-web:test" };
+var proxyOnlyOption = new Option<bool>("--proxy-only") { Description = "Only the proxy overhead (direct vs through the gateway)" };
 var outOption = new Option<string>("--out") { DefaultValueFactory = _ => "bench/results" };
 
 var root = new RootCommand("Berth benchmark: claim latency and throughput next to Docker itself")
 {
     gatewayOption, controlOption, controlPidOption, controlGatewayPidOption, keyOption, dockerOption, imageOption, networkOption, roundsOption,
     perRoundOption, burstOption, drainOption, refillOption, tenantsOption, durationOption, outOption, controlOnlyOption, poolShapeOption,
-    scaleOption, scalePidOption, scaleHostsOption, scaleTenantsOption, scaleWorkloadsOption,
+    scaleOption, scalePidOption, scaleHostsOption, scaleTenantsOption, scaleWorkloadsOption, proxyImageOption, proxyOnlyOption,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -58,6 +60,11 @@ root.SetAction(async (parse, cancellationToken) =>
     try
     {
         if (!parse.GetValue(controlOnlyOption))
+        {
+        Log("proxy overhead");
+        results.Proxy = await new ProxyOverhead(gateway, runId, Log).RunAsync(parse.GetValue(proxyImageOption)!, concurrency: 16, seconds);
+        }
+        if (!parse.GetValue(controlOnlyOption) && !parse.GetValue(proxyOnlyOption))
         {
         await scenarios.PrepareTenantNetworkAsync();
         Log("baseline: Docker create+start (warm-up, then sequential and parallel rounds)");
@@ -90,7 +97,7 @@ root.SetAction(async (parse, cancellationToken) =>
         results.RefillPerSecond = LatencyStats.Median(refills);
         }
 
-        if (parse.GetValue(controlOption) is { } controlUrl)
+        if (parse.GetValue(controlOption) is { } controlUrl && !parse.GetValue(proxyOnlyOption))
         {
             using var control = new GatewayClient(controlUrl, key);
             var plane = new ControlPlane(control, runId, Log, parse.GetValue(controlPidOption), parse.GetValue(controlGatewayPidOption));
@@ -110,7 +117,7 @@ root.SetAction(async (parse, cancellationToken) =>
                 results.Memory = await plane.MemoryAsync(pid, parse.GetValue(tenantsOption), concurrency: 32);
             }
         }
-        if (parse.GetValue(scaleOption) is { } scaleUrl)
+        if (parse.GetValue(scaleOption) is { } scaleUrl && !parse.GetValue(proxyOnlyOption))
         {
             using var scaleGateway = new GatewayClient(scaleUrl, key);
             var hosts = Enumerable.Range(0, parse.GetValue(scaleHostsOption)).Select(i => $"h{i}").ToArray();

@@ -59,6 +59,12 @@ public static class Report
         if (r.ControlPlaneClaims is { } cp) Row("Control plane: claims, in-memory runtime", cp.Latency, $"{N(cp.ClaimsPerSecond, "0")} claims/s; {cp.Failures} failed", "–");
         Row("Control plane: GET status through the gateway", null, $"{N(r.GatewayStatusPerSecond, "0")} req/s", $"{N(r.GatewayStatusPerSecond / r.BareKestrelPerSecond, "0.00")} of bare Kestrel");
         Row("Bare Kestrel endpoint, same client", null, $"{N(r.BareKestrelPerSecond, "0")} req/s", "–");
+        if (r.Proxy is { } proxy)
+        {
+            Row($"GET straight to the container's port, {proxy.Concurrency} at a time", proxy.Direct, $"{N(proxy.DirectPerSecond, "0")} req/s; {proxy.DirectFailed} failed", "1");
+            Row($"GET through the gateway's proxy, {proxy.Concurrency} at a time", proxy.Proxied, $"{N(proxy.ProxiedPerSecond, "0")} req/s; {proxy.ProxiedFailed} failed",
+                $"{N(proxy.ThroughputRatio, "0.00")} of direct req/s; p50 {N(proxy.Proxied.P50 / proxy.Direct.P50, "0.00")}×, p99 {N(proxy.Proxied.P99 / proxy.Direct.P99, "0.00")}×");
+        }
         if (r.Memory is { } m) Row($"Memory: {m.Tenants} tenant grains active", null, $"silo RSS {m.RssBeforeBytes / 1048576.0:0} → {m.RssAfterBytes / 1048576.0:0} MiB", $"{N(m.BytesPerTenant, "0")} bytes/tenant");
         if (r.Scale is { } sc)
         {

@@ -13,6 +13,8 @@ public sealed partial class AgentHostGrain
 {
     private readonly ExecSessions _execs = new();
 
+    private BerthException Gone(string containerId) => BerthException.Conflict($"container {containerId} no longer exists on host '{HostId}'");
+
     private async Task<IContainerExec> StartExecAsync(string containerId, ExecRequest request)
     {
         if (request.Command is not { Length: > 0 } || request.Command.Any(string.IsNullOrEmpty))
@@ -25,7 +27,7 @@ public sealed partial class AgentHostGrain
         }
         catch (ContainerNotFoundException)
         {
-            throw BerthException.Conflict($"container {containerId} no longer exists on host '{HostId}'");
+            throw Gone(containerId);
         }
         catch (ContainerNotRunningException)
         {
@@ -142,7 +144,7 @@ public sealed partial class AgentHostGrain
                 }
                 catch (ContainerNotFoundException)
                 {
-                    throw BerthException.Conflict($"container {containerId} no longer exists on host '{HostId}'");
+                    throw Gone(containerId);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -170,7 +172,7 @@ public sealed partial class AgentHostGrain
         }
         catch (ContainerNotFoundException)
         {
-            throw BerthException.Conflict($"container {containerId} no longer exists on host '{HostId}'");
+            throw Gone(containerId);
         }
         catch (Exception ex) when (ex is not BerthException)
         {

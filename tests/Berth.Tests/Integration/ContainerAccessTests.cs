@@ -150,6 +150,32 @@ public sealed class ContainerAccessTests(BerthClusterFixture berth)
     }
 
     [DockerFact]
+    public async Task A_terminal_exec_takes_its_size_from_resize_messages()
+    {
+        var (_, tenant, _) = await ClaimAsync("exec-tty");
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("X-Api-Key", berth.Deployment.AdminKey);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{berth.Deployment.HttpPort}/tenants/{tenant}/exec/ws?cmd=sh&tty=true"), timeout.Token);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("""{"type":"resize","cols":123,"rows":45}"""), WebSocketMessageType.Text, true, timeout.Token);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("busybox stty size; exit\n"), WebSocketMessageType.Binary, true, timeout.Token);
+        var output = new StringBuilder();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (received.MessageType == WebSocketMessageType.Close) break;
+            // A terminal has one stream: everything comes as stdout.
+            if (received.MessageType == WebSocketMessageType.Binary)
+            {
+                Assert.Equal(1, buffer[0]);
+                output.Append(Encoding.UTF8.GetString(buffer, 1, received.Count - 1));
+            }
+        }
+        Assert.Contains("45 123", output.ToString());
+    }
+
+    [DockerFact]
     public async Task Logs_read_the_containers_output_and_follow_streams_what_comes_next()
     {
         var (_, tenant, _) = await ClaimAsync("logs");

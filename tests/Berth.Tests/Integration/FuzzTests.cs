@@ -71,6 +71,14 @@ public sealed class FuzzTests
             requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/workloads/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/pools/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/hosts/{e}"));
+            requests.Add(() => Json(HttpMethod.Post, $"/hosts/{e}/drain", null));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/{e}/ports/8080/{e}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/ok/ports/{e}/"));
+            requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/ports/8080/links", "{\"ttl\":\"5m\"}"));
+            requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/exec", "{\"command\":[\"ls\"]}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/{e}/logs?tail={e}&since={e}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/ok/files?path={e}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Put, $"/tenants/{e}/files?path=/x") { Content = new StringContent("v") });
             requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/auth/keys/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/audit?principal={e}&since={e}&limit={e}"));
         }
@@ -78,7 +86,7 @@ public sealed class FuzzTests
         foreach (var body in Bodies)
         {
             foreach (var path in new[] { "/tenants/fuzz/claim", "/tenants/fuzz/release", "/tenants/fuzz/release?force=true", "/tenants/fuzz/sync", "/auth/keys",
-                "/api/v1/tenants/fuzz/claim", "/api/v1/tenants/fuzz/release" })
+                "/api/v1/tenants/fuzz/claim", "/api/v1/tenants/fuzz/release", "/tenants/fuzz/exec", "/hosts" })
             {
                 requests.Add(() => Json(HttpMethod.Post, path, body));
             }

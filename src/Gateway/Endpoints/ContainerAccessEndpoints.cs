@@ -7,6 +7,7 @@ using Berth.Gateway.Security;
 using Berth.Grains;
 using Berth.Specs;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Berth.Gateway.Endpoints;
@@ -28,9 +29,24 @@ public static class ContainerAccessEndpoints
     public const string NdJson = "application/x-ndjson";
     public const string Tar = "application/x-tar";
 
-    public static IServiceCollection AddContainerAccess(this IServiceCollection services, IConfiguration configuration) =>
-        services.Configure<ContainerAccessOptions>(configuration.GetSection(ContainerAccessOptions.Section))
-            .AddSingleton<TenantActivity>();
+    public static IServiceCollection AddContainerAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ContainerAccessOptions>(configuration.GetSection(ContainerAccessOptions.Section));
+        services.TryAddSingleton<TenantActivity>();
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    /// <summary>One NDJSON line of output; the decoder keeps a character split across chunks whole.</summary>
+    internal static string NdJsonLine(OutputChunk chunk, Decoder decoder)
+    {
+        var chars = new char[decoder.GetCharCount(chunk.Data, flush: false)];
+        decoder.GetChars(chunk.Data, chars, flush: false);
+        return JsonSerializer.Serialize(new { stream = chunk.Stream == OutputStream.Stderr ? "stderr" : "stdout", data = new string(chars) }) + "\n";
+    }
+
+    private static Decoder DecoderOf(Dictionary<OutputStream, Decoder> decoders, OutputStream stream) =>
+        decoders.TryGetValue(stream, out var decoder) ? decoder : decoders[stream] = new UTF8Encoding(false).GetDecoder();
 
     public static void MapContainerAccessEndpoints(this IEndpointRouteBuilder app)
     {
@@ -150,17 +166,14 @@ public static class ContainerAccessEndpoints
                 string line;
                 if (e.Output is { } output)
                 {
-                    var decoder = decoders.TryGetValue(output.Stream, out var d) ? d : decoders[output.Stream] = new UTF8Encoding(false).GetDecoder();
-                    var chars = new char[decoder.GetCharCount(output.Data, flush: false)];
-                    decoder.GetChars(output.Data, chars, flush: false);
-                    line = JsonSerializer.Serialize(new { stream = output.Stream == OutputStream.Stderr ? "stderr" : "stdout", data = new string(chars) });
+                    line = NdJsonLine(output, DecoderOf(decoders, output.Stream));
                 }
                 else
                 {
                     end = e;
-                    line = JsonSerializer.Serialize(new { exitCode = e.ExitCode, timedOut = e.TimedOut, note = e.Note });
+                    line = JsonSerializer.Serialize(new { exitCode = e.ExitCode, timedOut = e.TimedOut, note = e.Note }) + "\n";
                 }
-                await context.Response.WriteAsync(line + "\n", context.RequestAborted);
+                await context.Response.WriteAsync(line, context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
             }
             while (await enumerator.MoveNextAsync());
@@ -227,12 +240,13 @@ public static class ContainerAccessEndpoints
             context.Response.ContentType = ndjson ? NdJson : "text/plain; charset=utf-8";
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await context.Response.StartAsync(context.RequestAborted);
+            var decoders = new Dictionary<OutputStream, Decoder>();
             for (; more; more = await enumerator.MoveNextAsync())
             {
                 var chunk = enumerator.Current;
                 if (ndjson)
                 {
-                    await context.Response.WriteAsync(JsonSerializer.Serialize(new { stream = chunk.Stream == OutputStream.Stderr ? "stderr" : "stdout", data = Encoding.UTF8.GetString(chunk.Data) }) + "\n", context.RequestAborted);
+                    await context.Response.WriteAsync(NdJsonLine(chunk, DecoderOf(decoders, chunk.Stream)), context.RequestAborted);
                 }
                 else
                 {

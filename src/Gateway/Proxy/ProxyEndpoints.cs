@@ -7,6 +7,7 @@ using Berth.Specs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -30,7 +31,8 @@ public static class ProxyEndpoints
     {
         services.Configure<ProxyOptions>(configuration.GetSection(ProxyOptions.Section));
         services.AddHttpForwarder();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TenantActivity>();
         services.AddSingleton<ProxyLinks>();
         services.AddSingleton(provider =>
         {
@@ -180,10 +182,10 @@ public static class ProxyEndpoints
         string? linkProblem = null;
         if (!string.IsNullOrEmpty(token))
         {
-            linkProblem = await links.CheckAsync(token, tenantId, port);
+            (linkProblem, var expires) = await links.CheckAsync(token, tenantId, port);
             if (linkProblem is null)
             {
-                if (fromQuery.Length > 0 && ProxyLinks.ExpiryOf(token) is { } expires)
+                if (fromQuery.Length > 0)
                 {
                     // The page's own requests (scripts, images, fetches) carry no query: the cookie lets them through.
                     context.Response.Cookies.Append(ProxyLinks.CookieName, token, new CookieOptions

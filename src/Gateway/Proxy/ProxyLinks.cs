@@ -40,11 +40,12 @@ public sealed class ProxyLinks(IClusterClient cluster, TimeProvider clock)
         return $"{WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(payload))}.{WebEncoders.Base64UrlEncode(mac)}";
     }
 
-    /// <summary>Null when the token is good for this tenant's port now; else why not (for the 401's detail).</summary>
-    public async Task<string?> CheckAsync(string token, string tenantId, int port)
+    /// <summary>No problem when the token is good for this tenant's port now (with its expiry); else why not (for the 401's detail).</summary>
+    public async Task<(string? Problem, DateTimeOffset Expires)> CheckAsync(string token, string tenantId, int port)
     {
+        const string malformed = "the link token is malformed";
         var dot = token.IndexOf('.');
-        if (dot <= 0) return "the link token is malformed";
+        if (dot <= 0) return (malformed, default);
         byte[] payload, mac;
         try
         {
@@ -53,34 +54,19 @@ public sealed class ProxyLinks(IClusterClient cluster, TimeProvider clock)
         }
         catch (FormatException)
         {
-            return "the link token is malformed";
+            return (malformed, default);
         }
-        if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(await KeyAsync(), payload), mac)) return "the link token's signature does not match";
+        if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(await KeyAsync(), payload), mac)) return ("the link token's signature does not match", default);
         var parts = Encoding.UTF8.GetString(payload).Split('|');
-        if (parts is not ["v1", var tenant, var portText, var expiresText] || !long.TryParse(expiresText, out var expires))
+        if (parts is not ["v1", var tenant, var portText, var expiresText] || !long.TryParse(expiresText, out var seconds))
         {
-            return "the link token is malformed";
+            return (malformed, default);
         }
+        var expires = DateTimeOffset.FromUnixTimeSeconds(seconds);
         if (tenant != tenantId || portText != port.ToString(System.Globalization.CultureInfo.InvariantCulture))
         {
-            return "the link is for another tenant or port";
+            return ("the link is for another tenant or port", expires);
         }
-        return clock.GetUtcNow().ToUnixTimeSeconds() >= expires
-            ? $"the link expired at {DateTimeOffset.FromUnixTimeSeconds(expires):u}"
-            : null;
-    }
-
-    public static DateTimeOffset? ExpiryOf(string token)
-    {
-        var dot = token.IndexOf('.');
-        try
-        {
-            var parts = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(token[..Math.Max(0, dot)])).Split('|');
-            return parts.Length == 4 && long.TryParse(parts[3], out var expires) ? DateTimeOffset.FromUnixTimeSeconds(expires) : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
+        return (clock.GetUtcNow() >= expires ? $"the link expired at {expires:u}" : null, expires);
     }
 }

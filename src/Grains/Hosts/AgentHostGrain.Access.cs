@@ -217,23 +217,22 @@ public sealed partial class AgentHostGrain
     /// <summary>The uid and gid the container runs as (so a written file is the workload's own); root when it cannot tell.</summary>
     private async Task<(int Uid, int Gid)> UserOfAsync(string containerId)
     {
-        async Task<int?> IdAsync(string flag)
+        // One exec of `id`: "uid=1000(app) gid=1000(app) groups=…".
+        var text = new System.Text.StringBuilder();
+        try
         {
-            try
+            await foreach (var e in Exec(containerId, new ExecRequest { Command = ["id"] }, TimeSpan.FromSeconds(10), CancellationToken.None))
             {
-                var text = new System.Text.StringBuilder();
-                await foreach (var e in Exec(containerId, new ExecRequest { Command = ["id", flag] }, TimeSpan.FromSeconds(10), CancellationToken.None))
-                {
-                    if (e.Output is { Stream: OutputStream.Stdout } output) text.Append(System.Text.Encoding.UTF8.GetString(output.Data));
-                    if (e.Ended && e.ExitCode != 0) return null;
-                }
-                return int.TryParse(text.ToString().Trim(), out var id) ? id : null;
-            }
-            catch (BerthException)
-            {
-                return null;
+                if (e.Output is { Stream: OutputStream.Stdout } output) text.Append(System.Text.Encoding.UTF8.GetString(output.Data));
+                if (e.Ended && e.ExitCode != 0) return (0, 0);
             }
         }
-        return (await IdAsync("-u") ?? 0, await IdAsync("-g") ?? 0);
+        catch (BerthException)
+        {
+            return (0, 0);
+        }
+        int IdOf(string name) =>
+            System.Text.RegularExpressions.Regex.Match(text.ToString(), $@"\b{name}=(\d+)") is { Success: true } m && int.TryParse(m.Groups[1].Value, out var id) ? id : 0;
+        return (IdOf("uid"), IdOf("gid"));
     }
 }

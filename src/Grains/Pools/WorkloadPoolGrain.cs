@@ -177,7 +177,7 @@ public sealed class WorkloadPoolGrain(
         }
         _books.ForgetClaimedOn(hostId);
         // Claims this activation never heard of (it began after the host stopped reporting) are in the host's stored inventory.
-        _ = LearnClaimsOnGoneHostAsync(hostId);
+        _ = LearnClaimsOnGoneHostAsync(hostId, members.Select(m => m.MemberId).ToHashSet(StringComparer.Ordinal));
         if (members.Count > 0 || lost > 0)
         {
             logger.LogWarning("Pool {Workload} lets go of {Host} ({Reason}): {Members} members no longer count, {Lost} claims are lost",
@@ -190,7 +190,7 @@ public sealed class WorkloadPoolGrain(
     /// Asks the owners of this workload's members in a gone host's inventory: each one still
     /// claimed comes back through <see cref="OnOwnerReported"/>, which turns it lost.
     /// </summary>
-    private async Task LearnClaimsOnGoneHostAsync(string hostId)
+    private async Task LearnClaimsOnGoneHostAsync(string hostId, HashSet<string> forgotten)
     {
         HostInventoryEntry[] seen;
         try
@@ -202,7 +202,8 @@ public sealed class WorkloadPoolGrain(
             logger.LogWarning("Pool {Workload} could not read host {Host}'s inventory; claims it did not know there stay until the host returns: {Error}", Workload, hostId, ex.Message);
             return;
         }
-        foreach (var entry in seen.Where(e => _books.Claims.Get(e.MemberId) is null && _books.Member(e.MemberId) is null))
+        // Members it kept and let go of just now are no claims; claims it knew are already lost.
+        foreach (var entry in seen.Where(e => !forgotten.Contains(e.MemberId) && _books.Claims.Get(e.MemberId) is null && _books.Member(e.MemberId) is null))
         {
             _ = GrainFactory.GetGrain<IMemberOwnerGrain>(IMemberOwnerGrain.KeyOf(Workload, entry.MemberId)).ReportToPool();
         }

@@ -37,6 +37,7 @@ public static class BerthSiloBuilderExtensions
         services.TryAddSingleton<SnapshotSinks>();
         services.TryAddSingleton<SnapshotTransfer>();
         services.TryAddSingleton<Secrets.SecretProtector>();
+        services.TryAddSingleton<Events.IBerthEventPublisher>(sp => new Events.RecordingEventPublisher(sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

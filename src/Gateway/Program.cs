@@ -97,6 +97,7 @@ app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapHostEndpoints();
 app.MapTenantEndpoints();
+app.MapTenantLifecycleEndpoints();
 app.MapProxyEndpoints();
 app.MapContainerAccessEndpoints();
 app.MapBoilerhouseEndpoints();

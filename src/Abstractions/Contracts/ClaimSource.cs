@@ -8,4 +8,6 @@ public enum ClaimSource
     Cold,
     /// <summary>The claim waited in line and took the next member that became ready (pool.claim_wait).</summary>
     Queued,
+    /// <summary>The tenant's own paused (or kept) container was unpaused: no create, no restore.</summary>
+    Resumed,
 }

@@ -13,4 +13,8 @@ public enum TenantClaimState
     Lost,
     /// <summary>A step failed; <see cref="TenantClaimView.Error"/> says which and the tenant may retry.</summary>
     Failed,
+    /// <summary>Frozen by its tenant (docker pause) or by the idle timeout; a claim or resume unpauses it with no restore.</summary>
+    Paused,
+    /// <summary>Stopped by its owner; the container and its files are kept until it is started, claimed or released.</summary>
+    Stopped,
 }

@@ -20,4 +20,8 @@ public sealed record TenantClaimView
     [Id(12)] public long? LastSnapshotBytes { get; init; }
     /// <summary>The snapshot this claim restored (null: nothing restored, a fresh state).</summary>
     [Id(13)] public RestoredSnapshot? RestoredFrom { get; init; }
+    /// <summary>When the claim's time limit (ttl, pool.max_claim_duration) releases it; null: no limit.</summary>
+    [Id(14)] public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>A released claim whose saved container is kept paused for this tenant until then (pool.keep_released).</summary>
+    [Id(15)] public DateTimeOffset? KeptUntil { get; init; }
 }

@@ -41,6 +41,26 @@ public interface IAgentHostGrain : IGrainWithStringKey
     [Alias("StopContainer")]
     Task StopContainer(string containerId);
 
+    /// <summary>Freezes a container (docker pause): memory and files stay, nothing runs. Repeating it changes nothing.</summary>
+    /// <summary>
+    /// Whether any file under <paramref name="path"/> changed within the last <paramref name="within"/>
+    /// (minute precision: <c>find -mmin</c> in the container); null when the container cannot tell (no find).
+    /// </summary>
+    [Alias("FilesChangedWithin")]
+    Task<bool?> FilesChangedWithin(string containerId, string path, TimeSpan within);
+
+    [Alias("PauseContainer")]
+    Task PauseContainer(string containerId);
+
+    /// <summary>Lets a paused container run on, with no restore. Repeating it changes nothing.</summary>
+    [Alias("UnpauseContainer")]
+    Task UnpauseContainer(string containerId);
+
+    /// <summary>Starts a stopped container again and waits until it serves (its healthcheck, when it has one); returns its new endpoints.</summary>
+    [ResponseTimeout("00:05:00")]
+    [Alias("StartContainer")]
+    Task<RunningContainer> StartContainer(string containerId, Specs.HealthcheckSpec? healthcheck);
+
     /// <summary>
     /// Snapshots one directory of a container into a sink and verifies what the sink stored
     /// (checksum) before answering: only then may the container be destroyed. With

@@ -16,8 +16,13 @@ public interface ITenantGrain : IGrainWithStringKey
     /// A retry carrying the <paramref name="operationId"/> of a claim that failed meanwhile gets
     /// that claim's error, not a second attempt: a caller whose first call timed out learns why.
     /// </remarks>
+    /// <remarks>
+    /// <paramref name="ttl"/> limits the claim (never past <c>pool.max_claim_duration</c>): at its end the
+    /// claim is released with its state saved. A claim of a paused, kept or stopped container of the
+    /// tenant's hands it back as it was (source resumed), with no restore.
+    /// </remarks>
     [Alias("Claim")]
-    Task<TenantClaimView> Claim(string workload, string? operationId);
+    Task<TenantClaimView> Claim(string workload, string? operationId, TimeSpan? ttl = null);
 
     /// <summary>
     /// The pool reserved a member for this tenant's claim in line. Interleaves with the waiting
@@ -35,8 +40,40 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Release")]
     Task<TenantClaimView> Release(string? workload, string? operationId);
 
+    /// <summary>Interleaves: a status read never waits behind a long save or create.</summary>
+    [AlwaysInterleave]
     [Alias("GetStatus")]
     Task<TenantStatus> GetStatus();
+
+    /// <summary>Freezes the claimed container (docker pause); it stays the tenant's alone. Idempotent; 409 unless claimed or paused.</summary>
+    [Alias("Pause")]
+    Task<TenantClaimView> Pause(string? workload);
+
+    /// <summary>Unpauses the tenant's paused container, with no restore (source resumed). Idempotent; 409 unless paused or claimed.</summary>
+    [Alias("Resume")]
+    Task<TenantClaimView> Resume(string? workload);
+
+    /// <summary>Stops the claimed container, keeping it and its volume. Idempotent; 409 unless claimed, paused or stopped.</summary>
+    [ResponseTimeout("00:02:00")]
+    [Alias("Stop")]
+    Task<TenantClaimView> Stop(string? workload);
+
+    /// <summary>Starts the tenant's stopped container again, with its files, and waits until it serves. Idempotent.</summary>
+    [ResponseTimeout("00:05:00")]
+    [Alias("Start")]
+    Task<TenantClaimView> Start(string? workload);
+
+    /// <summary>Sets the claim to end <paramref name="ttl"/> from now (never past pool.max_claim_duration: 409 naming ttl).</summary>
+    [Alias("Extend")]
+    Task<TenantClaimView> Extend(string? workload, TimeSpan ttl);
+
+    /// <summary>
+    /// The pool is full and this tenant's container of <paramref name="workload"/> is parked (paused or
+    /// kept): its state is saved and the container destroyed, so that another tenant can have the room.
+    /// </summary>
+    [OneWay]
+    [Alias("YieldParked")]
+    Task YieldParked(string workload, string memberId);
 
     /// <summary>
     /// The tenant used its container (proxied traffic, exec, logs, files): remembered as its last
@@ -54,6 +91,7 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<bool> DeleteSecret(string name);
 
     /// <summary>The names of the tenant's secrets (never their values).</summary>
+    [AlwaysInterleave]
     [Alias("ListSecrets")]
     Task<string[]> ListSecrets();
 

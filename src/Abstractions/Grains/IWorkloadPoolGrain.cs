@@ -40,6 +40,14 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [Alias("AbandonClaim")]
     Task AbandonClaim(string tenantId, string memberId, string reason, RunningContainer? container);
 
+    /// <summary>
+    /// The tenant paused, kept, stopped or resumed its claimed container. Parked ones are what the
+    /// pool reclaims under pressure (<see cref="ITenantGrain.YieldParked"/>); stopped ones are not lost.
+    /// </summary>
+    [OneWay]
+    [Alias("OnClaimModeChanged")]
+    Task OnClaimModeChanged(string tenantId, string memberId, ClaimMode mode);
+
     /// <summary>Recorded before the tenant removes its container: the member is never handed back.</summary>
     [Alias("BeginRelease")]
     Task BeginRelease(string tenantId, string memberId, RunningContainer? container);

@@ -108,8 +108,28 @@ public sealed record PoolSpec
     /// </summary>
     [Id(6)] public int? MaxWarm { get; init; }
 
+    /// <summary>A claim with no activity (proxy, exec, API calls, touch) for this long is released or paused (<see cref="OnIdle"/>); null: never.</summary>
+    [Id(7)] public TimeSpan? ClaimIdleTimeout { get; init; }
+    /// <summary>What the idle timeout does: release (state saved, container destroyed) or pause.</summary>
+    [Id(8)] public IdleAction OnIdle { get; init; } = IdleAction.Release;
+    /// <summary>No file changed under the state directory for this long counts as idle too (needs <c>find</c> in the image); null: not checked.</summary>
+    [Id(9)] public TimeSpan? FileIdleTtl { get; init; }
+    /// <summary>A released container is saved, then kept paused for the same tenant this long (affinity); null: destroyed at once.</summary>
+    [Id(10)] public TimeSpan? KeepReleased { get; init; }
+    /// <summary>A paused container is saved and destroyed after this long (and sooner under pressure); null: kept while there is room.</summary>
+    [Id(11)] public TimeSpan? PauseTimeout { get; init; }
+    /// <summary>The longest a claim may last (a claim's own ttl may be shorter); null: no limit.</summary>
+    [Id(12)] public TimeSpan? MaxClaimDuration { get; init; }
+
     /// <summary><c>max_warm</c> as given, else four times <c>min_size</c> and at least 10, never above <c>max_size</c>.</summary>
     public int EffectiveMaxWarm => MaxWarm ?? Math.Min(MaxSize, Math.Max(10, 4 * MinSize));
+}
+
+/// <summary>What <c>pool.on_idle</c> does to a claim that passed <c>pool.claim_idle_timeout</c>.</summary>
+public enum IdleAction
+{
+    Release,
+    Pause,
 }
 
 [GenerateSerializer, Alias("Berth.Specs.SyncSpec"), Immutable]

@@ -400,8 +400,33 @@ public static partial class WorkloadSpecParser
             int? warm = fields.Peek("max_warm") is null ? null : fields.Int("max_warm", min, min: 0, max: MaxWarmSize);
             if (warm < min) Error($"{node.Path}.max_warm", "must be ≥ min_size");
             if (warm > max) Error($"{node.Path}.max_warm", "must be ≤ max_size");
+            var claimIdle = OptionalDuration(fields, "claim_idle_timeout");
+            var onIdle = fields.String("on_idle") switch
+            {
+                null or "release" => IdleAction.Release,
+                "pause" => IdleAction.Pause,
+                _ => Invalid($"{node.Path}.on_idle", "must be release or pause", IdleAction.Release),
+            };
+            var fileIdle = OptionalDuration(fields, "file_idle_ttl");
+            var keep = OptionalDuration(fields, "keep_released");
+            var pauseTimeout = OptionalDuration(fields, "pause_timeout");
+            var maxClaim = OptionalDuration(fields, "max_claim_duration");
             fields.RejectUnknown();
-            return new PoolSpec { MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost, ClaimsPerMinute = rate, ClaimWait = wait, MaxWarm = warm };
+            return new PoolSpec
+            {
+                MinSize = min, MaxSize = max, IdleTimeout = idle, LostTimeout = lost, ClaimsPerMinute = rate, ClaimWait = wait, MaxWarm = warm,
+                ClaimIdleTimeout = claimIdle, OnIdle = onIdle, FileIdleTtl = fileIdle, KeepReleased = keep, PauseTimeout = pauseTimeout, MaxClaimDuration = maxClaim,
+            };
+        }
+
+        /// <summary>A lifecycle limit: absent means none; given, one second to 30 days.</summary>
+        private static TimeSpan? OptionalDuration(Fields fields, string key) =>
+            fields.Peek(key) is null ? null : fields.Duration(key, TimeSpan.Zero, min: TimeSpan.FromSeconds(1), max: TimeSpan.FromDays(30));
+
+        private T Invalid<T>(string path, string message, T fallback)
+        {
+            Error(path, message);
+            return fallback;
         }
 
         private SyncSpec? ReadSync(SpecNode node)

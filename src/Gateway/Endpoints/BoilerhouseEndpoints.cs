@@ -37,11 +37,11 @@ public static class BoilerhouseEndpoints
         group.MapPost("/claim", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (TenantEndpoints.InvalidTenant(tenantId) is { } problem) return problem;
-            var (workload, workloadProblem) = await TenantEndpoints.ClaimedWorkloadAsync(request);
+            var (workload, ttl, workloadProblem) = await TenantEndpoints.ClaimedWorkloadAsync(request);
             if (workloadProblem is not null) return workloadProblem;
             try
             {
-                var view = await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(workload!, Guid.NewGuid().ToString("N")));
+                var view = await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(workload!, Guid.NewGuid().ToString("N"), ttl));
                 return Results.Ok(new ClaimAnswer(view.ContainerId!, EndpointOf(view)));
             }
             catch (BerthException ex) when (ex.PoolFull)

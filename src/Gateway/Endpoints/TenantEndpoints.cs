@@ -11,7 +11,8 @@ namespace Berth.Gateway.Endpoints;
 public static class TenantEndpoints
 {
     /// <summary><c>poolId</c> is Boilerhouse's name for the workload; either may be given.</summary>
-    public sealed record ClaimRequest(string? Workload, string? PoolId = null)
+    /// <param name="Ttl">How long the claim may last (a duration such as 30m; never past pool.max_claim_duration).</param>
+    public sealed record ClaimRequest(string? Workload, string? PoolId = null, string? Ttl = null)
     {
         public string? Effective => Workload ?? PoolId;
     }
@@ -40,20 +41,31 @@ public static class TenantEndpoints
     }
 
     /// <summary>The workload a claim body names (<c>workload</c>, or Boilerhouse's <c>poolId</c>), validated.</summary>
-    internal static async Task<(string? Workload, IResult? Problem)> ClaimedWorkloadAsync(HttpRequest request)
+    internal static async Task<(string? Workload, TimeSpan? Ttl, IResult? Problem)> ClaimedWorkloadAsync(HttpRequest request)
     {
         var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ClaimRequest>(request, optional: false);
-        if (bodyProblem is not null) return (null, bodyProblem);
+        if (bodyProblem is not null) return (null, null, bodyProblem);
         if (body!.Workload is not null && body.PoolId is not null && body.Workload != body.PoolId)
         {
-            return (null, ProblemResults.BadRequest("poolId", "workload and poolId name the same thing; give one, or the same value"));
+            return (null, null, ProblemResults.BadRequest("poolId", "workload and poolId name the same thing; give one, or the same value"));
         }
-        if (string.IsNullOrEmpty(body.Effective)) return (null, ProblemResults.BadRequest("workload", "workload (or poolId) is required"));
+        if (string.IsNullOrEmpty(body.Effective)) return (null, null, ProblemResults.BadRequest("workload", "workload (or poolId) is required"));
         if (WorkloadEndpoints.InvalidId(body.Effective) is not null)
         {
-            return (null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
+            return (null, null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
         }
-        return (body.Effective, null);
+        if (body.Ttl is null) return (body.Effective, null, null);
+        var (ttl, ttlProblem) = ParseTtl(body.Ttl);
+        return (body.Effective, ttl, ttlProblem);
+    }
+
+    /// <summary>A claim's time limit: a duration from one second to 30 days.</summary>
+    internal static (TimeSpan? Ttl, IResult? Problem) ParseTtl(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return (null, ProblemResults.BadRequest("ttl", "ttl is required: a duration such as 30m or 1h30m"));
+        if (!DurationParser.TryParse(text, out var ttl)) return (null, ProblemResults.BadRequest("ttl", $"ttl must be a duration such as 30m or 1h30m, not '{text}'"));
+        if (ttl < TimeSpan.FromSeconds(1) || ttl > TimeSpan.FromDays(30)) return (null, ProblemResults.BadRequest("ttl", "ttl must be between 1s and 30 days"));
+        return (ttl, null);
     }
 
     /// <summary>A release, or with <paramref name="force"/> an admin's release without saving.</summary>
@@ -86,12 +98,12 @@ public static class TenantEndpoints
         group.MapPost("/claim", async (string tenantId, HttpRequest request, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidTenant(tenantId) is { } problem) return problem;
-            var (workload, workloadProblem) = await ClaimedWorkloadAsync(request);
+            var (workload, ttl, workloadProblem) = await ClaimedWorkloadAsync(request);
             if (workloadProblem is not null) return workloadProblem;
             // A retry of a claim that failed meanwhile gets that claim's error instead of a new attempt.
             var (operationId, keyProblem) = OperationId(request);
             if (keyProblem is not null) return keyProblem;
-            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(workload!, operationId)));
+            return Results.Ok(await retry.Run(() => cluster.GetGrain<ITenantGrain>(tenantId).Claim(workload!, operationId, ttl)));
         })
         .Produces<TenantClaimView>()
         .WithSummary("Claim a container of a workload for the tenant (idempotent)")

@@ -214,6 +214,18 @@ public sealed partial class AgentHostGrain
         }
     }
 
+    public async Task<bool?> FilesChangedWithin(string containerId, string path, TimeSpan within)
+    {
+        var minutes = Math.Max(1, (int)Math.Ceiling(within.TotalMinutes)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var found = false;
+        await foreach (var e in Exec(containerId, new ExecRequest { Command = ["find", path, "-type", "f", "-mmin", "-" + minutes] }, TimeSpan.FromSeconds(30), CancellationToken.None))
+        {
+            if (e.Output is { Stream: OutputStream.Stdout, Data.Length: > 0 }) found = true;
+            if (e.Ended && e.ExitCode is not 0) return found ? true : null;
+        }
+        return found;
+    }
+
     /// <summary>The uid and gid the container runs as (so a written file is the workload's own); root when it cannot tell.</summary>
     private async Task<(int Uid, int Gid)> UserOfAsync(string containerId)
     {

@@ -336,6 +336,51 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
+    public Task PauseContainer(string containerId) => SetRunStateAsync(containerId, "pause", "paused", Runtime.PauseAsync);
+
+    public Task UnpauseContainer(string containerId) => SetRunStateAsync(containerId, "unpause", "running", Runtime.UnpauseAsync);
+
+    /// <summary>Pause and unpause, idempotent: a container already in the wanted state is left as it is (Docker would answer 409).</summary>
+    private async Task SetRunStateAsync(string containerId, string verb, string wanted, Func<string, CancellationToken, Task> change)
+    {
+        try
+        {
+            var inspection = await Runtime.InspectAsync(containerId, CancellationToken.None)
+                ?? throw BerthException.NotFound($"container {containerId} does not exist on host '{HostId}'");
+            if (inspection.State == wanted) return;
+            await change(containerId, CancellationToken.None);
+        }
+        catch (ContainerNotFoundException)
+        {
+            throw BerthException.NotFound($"container {containerId} does not exist on host '{HostId}'");
+        }
+        catch (Exception ex) when (ex is not BerthException)
+        {
+            throw BerthException.Unavailable($"Docker host '{HostId}' could not {verb} container {containerId}: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    public async Task<RunningContainer> StartContainer(string containerId, Specs.HealthcheckSpec? healthcheck)
+    {
+        using var timeout = new CancellationTokenSource(Pools.MemberDeadlines.ReadyWithin(healthcheck) + TimeSpan.FromSeconds(30));
+        try
+        {
+            if (await Runtime.InspectAsync(containerId, timeout.Token) is null)
+            {
+                throw BerthException.NotFound($"container {containerId} does not exist on host '{HostId}'");
+            }
+            return await new MemberProvisioner(Runtime, HostId, _logger).StartExistingAsync(containerId, healthcheck, timeout.Token);
+        }
+        catch (MemberStartException ex)
+        {
+            throw new BerthException(BerthErrorKind.Unprocessable, $"container {containerId} did not come back: {ex.Message}", "state");
+        }
+        catch (Exception ex) when (ex is not BerthException)
+        {
+            throw BerthException.Unavailable($"Docker host '{HostId}' could not start container {containerId}: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
     public async Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, SinkLocation? location, long maxBytes, StoredSnapshot? addTo)
     {
         try

@@ -40,6 +40,15 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
         }
     }
 
+    /// <summary>Starts a container its owner stopped and waits until it serves; it is kept whatever happens (its files are the tenant's).</summary>
+    public async Task<RunningContainer> StartExistingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken)
+    {
+        await runtime.StartAsync(containerId, cancellationToken);
+        var inspection = await WaitUntilServingAsync(containerId, healthcheck, cancellationToken);
+        // Published ports are chosen again at every start: the endpoints are read anew.
+        return new RunningContainer(containerId, hostId, inspection.Endpoints, DateTimeOffset.UtcNow);
+    }
+
     private async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + Pools.MemberDeadlines.ReadyWithin(healthcheck);

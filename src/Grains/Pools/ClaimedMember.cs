@@ -17,5 +17,11 @@ public sealed class ClaimedMember
     /// <summary>Host reports in a row that did not list its container.</summary>
     public int Misses { get; set; }
 
+    /// <summary>What its tenant last said it does (paused, stopped), and since when.</summary>
+    public ClaimMode Mode { get; set; }
+    public DateTimeOffset ModeSince { get; set; }
+    /// <summary>Set once the pool asked its tenant to let a parked container go (pressure); asked again only after a while.</summary>
+    public DateTimeOffset? YieldAskedAt { get; set; }
+
     public string HostId => Container.HostId;
 }

@@ -273,7 +273,8 @@ public sealed class PoolBooks
             }
             claim.Misses = 0;
             claimed.Add(claim.MemberId);
-            if (claim.LostSince is null && seen.State is "exited" or "dead")
+            // A container its owner stopped is exited on purpose; one that vanished is still lost.
+            if (claim.LostSince is null && (seen.State is "dead" || seen.State is "exited" && claim.Mode != ClaimMode.Stopped))
             {
                 claim.LostSince = now;
                 diff.ClaimsLost.Add((claim, Describe(seen)));

@@ -329,6 +329,8 @@ public sealed class WorkloadPoolGrain(
         var room = _books.Total < spec.Pool.MaxSize;
         var slowHealth = MemberDeadlines.ColdClaimRetryAfter(spec, _options);
         var canWait = spec.Pool.ClaimWait > TimeSpan.Zero && (slowHealth is null || slowHealth <= spec.Pool.ClaimWait.TotalSeconds);
+        // Full: parked (paused, kept) containers make room, oldest first, so pausing never blocks other tenants.
+        if (!room) freeing += AskParkedToYield(ahead - coming - freeing + 1);
         if (canWait && (ahead < coming || (!room && ahead < coming + freeing) || (room && slowHealth is not null)))
         {
             return await WaitInLineAsync(tenantId, spec);
@@ -463,6 +465,40 @@ public sealed class WorkloadPoolGrain(
         // in case a create finished that nobody recorded.
         BeginDestroy(member, $"claim abandoned: {reason}");
         await SaveAsync();
+    }
+
+    public Task OnClaimModeChanged(string tenantId, string memberId, ClaimMode mode)
+    {
+        if (_books.Claims.Get(memberId) is { } claim && claim.TenantId == tenantId)
+        {
+            claim.Mode = mode;
+            claim.ModeSince = Now;
+            claim.YieldAskedAt = null;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>How long a tenant asked to let a parked container go has before it is asked again.</summary>
+    private static readonly TimeSpan YieldPatience = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Asks the tenants of the oldest parked claims to save and let them go, until <paramref name="wanted"/>
+    /// are on their way out; returns how many are (asked recently, not yet released).
+    /// </summary>
+    private int AskParkedToYield(int wanted)
+    {
+        var parked = _books.Claims.All.Where(c => c.Mode == ClaimMode.Parked && c.LostSince is null).OrderBy(c => c.ModeSince).ToList();
+        var asked = parked.Count(c => c.YieldAskedAt is { } at && Now - at < YieldPatience);
+        foreach (var claim in parked.Where(c => c.YieldAskedAt is not { } at || Now - at >= YieldPatience))
+        {
+            if (asked >= wanted) break;
+            claim.YieldAskedAt = Now;
+            asked++;
+            logger.LogInformation("Pool {Workload} is full: asking tenant {Tenant} to let its parked member {Member} go (parked since {Since:u})",
+                Workload, claim.TenantId, claim.MemberId, claim.ModeSince);
+            _ = GrainFactory.GetGrain<ITenantGrain>(claim.TenantId).YieldParked(Workload, claim.MemberId);
+        }
+        return asked;
     }
 
     public async Task BeginRelease(string tenantId, string memberId, RunningContainer? container)

@@ -244,6 +244,30 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
     public async Task StopAsync(string containerId, CancellationToken cancellationToken) =>
         await client.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
 
+    public async Task PauseAsync(string containerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Containers.PauseContainerAsync(containerId, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            throw new ContainerNotFoundException(containerId);
+        }
+    }
+
+    public async Task UnpauseAsync(string containerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Containers.UnpauseContainerAsync(containerId, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            throw new ContainerNotFoundException(containerId);
+        }
+    }
+
     public async Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
     {
         try

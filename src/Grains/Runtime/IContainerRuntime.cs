@@ -26,6 +26,12 @@ public interface IContainerRuntime
     /// <summary>Stops a container, keeping it and its volumes (e.g. while its state cannot be saved yet).</summary>
     Task StopAsync(string containerId, CancellationToken cancellationToken);
 
+    /// <summary>Freezes every process of a container (docker pause); its memory and files stay. A missing container is <see cref="ContainerNotFoundException"/>.</summary>
+    Task PauseAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Lets a paused container run on where it stopped.</summary>
+    Task UnpauseAsync(string containerId, CancellationToken cancellationToken);
+
     /// <summary>
     /// A tar of <paramref name="path"/> as Docker's archive API returns it: entries are rooted at
     /// the path's last component (<c>/data</c> → <c>data/…</c>). Works for remote engines too.

@@ -155,7 +155,30 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         return Task.CompletedTask;
     }
 
-    public Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
+    public Task PauseAsync(string containerId, CancellationToken cancellationToken) => SetRunState(containerId, from: "running", to: "paused");
+
+    public Task UnpauseAsync(string containerId, CancellationToken cancellationToken) => SetRunState(containerId, from: "paused", to: "running");
+
+    /// <summary>As Docker answers: a missing container is not found, a container in another state a conflict.</summary>
+    private Task SetRunState(string containerId, string from, string to)
+    {
+        ThrowIfUnreachable();
+        if (!_containers.TryGetValue(containerId, out var c)) throw new ContainerNotFoundException(containerId);
+        if (c.State != from) throw new InvalidOperationException($"container {containerId} is {c.State}, not {from}");
+        c.State = to;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>When set, archive reads (snapshots) wait for it: shows what waits behind a long save.</summary>
+    public TaskCompletionSource? ArchiveReadGate { get; set; }
+
+    public async Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
+    {
+        if (ArchiveReadGate is { } gate) await gate.Task.WaitAsync(cancellationToken);
+        return await ReadArchiveNowAsync(containerId, path);
+    }
+
+    private Task<Stream> ReadArchiveNowAsync(string containerId, string path)
     {
         ThrowIfUnreachable();
         if (FailArchiveReads is { } failure) throw new IOException(failure);

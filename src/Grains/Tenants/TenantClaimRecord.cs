@@ -42,11 +42,27 @@ public sealed class TenantClaimRecord
     /// <summary>Set when the claim was lost because its whole host went down (since then): see ITenantGrain.OnMemberLost.</summary>
     [Id(17)] public DateTimeOffset? HostDownSince { get; set; }
 
-    public void MoveTo(TenantClaimState state, DateTimeOffset now, string? error = null)
+    /// <summary>The workload's lifecycle limits when claimed (idle timeout, keep_released, pause_timeout, ...).</summary>
+    [Id(18)] public ClaimLifecycle? Lifecycle { get; set; }
+
+    /// <summary>When the claim's time limit releases it, and which limit that is (ttl or pool.max_claim_duration).</summary>
+    [Id(19)] public DateTimeOffset? ExpiresAt { get; set; }
+    [Id(20)] public string? ExpiryReason { get; set; }
+
+    /// <summary>Set while a released claim's saved container is kept paused for this tenant (pool.keep_released).</summary>
+    [Id(21)] public DateTimeOffset? KeptUntil { get; set; }
+
+    /// <summary>Set when the release in progress may keep the container for this tenant afterwards (it was running or paused).</summary>
+    [Id(22)] public bool KeepOnRelease { get; set; }
+
+    /// <summary>Moves the claim along <see cref="TenantTransitions"/>; a move the table lacks throws (a bug, never a user error).</summary>
+    public TenantTransition Apply(TenantClaimEvent @event, DateTimeOffset now, string? error = null)
     {
-        State = state;
-        StateSince = now;
+        var move = TenantTransitions.Require(State, @event);
+        if (move.To != State) StateSince = now;
+        State = move.To;
         Error = error;
+        return move;
     }
 
     public TenantClaimView ToView(string tenantId, SnapshotRecord? latest) => new()
@@ -65,5 +81,7 @@ public sealed class TenantClaimRecord
         StateSince = StateSince,
         Error = Error,
         RestoredFrom = RestoredFrom,
+        ExpiresAt = ExpiresAt,
+        KeptUntil = KeptUntil,
     };
 }

@@ -1,6 +1,7 @@
 using Berth.Configuration;
 using Berth.Contracts;
 using Berth.Errors;
+using Berth.Events;
 using Berth.Grains;
 using Berth.Secrets;
 using Berth.Specs;
@@ -19,16 +20,15 @@ namespace Berth.Tenants;
 /// </summary>
 // The grain type is part of every stored state's key: fixed here, so renaming the class keeps its state.
 [GrainType("tenant")]
-public sealed class TenantGrain(
+public sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Berth)] IPersistentState<TenantState> state,
     SnapshotSinks sinks,
     SecretProtector protector,
+    IBerthEventPublisher events,
     IOptions<BerthOptions> options,
     ILogger<TenantGrain> logger,
     [FromKeyedServices(BerthClock.Key)] TimeProvider clock) : Grain, ITenantGrain, IRemindable
 {
-    private const int MaxSecretBytes = 64 * 1024;
-    private const int MaxSecrets = 100;
     private const string ReleaseRetryReminder = "release-retry";
     /// <summary>Failed attempts of the release in progress, per workload (each retries on its own).</summary>
     private readonly Dictionary<string, int> _releaseAttempts = new(StringComparer.Ordinal);
@@ -41,25 +41,54 @@ public sealed class TenantGrain(
 
     private TenantClaimView View(TenantClaimRecord record) => record.ToView(TenantId, LatestSnapshot(record.Workload));
 
-    private SnapshotRecord? LatestSnapshot(string workload) =>
-        state.State.Snapshots.TryGetValue(workload, out var list) && list.Count > 0 ? list[^1] : null;
+    private SnapshotRecord? LatestSnapshot(string workload) => Snapshots.Latest(workload);
+
+    private TenantSnapshots? _snapshots;
+    private TenantSnapshots Snapshots => _snapshots ??= new(TenantId, () => state.State, sinks, GrainFactory, options.Value, logger, clock, PersistAsync, events);
     private DateTimeOffset Now => clock.GetUtcNow();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _activatedAt = Now;
         await RecoverInterruptedStepsAsync();
-        await PruneRecoveredAsync();
+        await Snapshots.PruneRecoveredAsync();
         foreach (var record in state.State.Claims.Values.Where(c => c.State == TenantClaimState.Claimed))
         {
             StartPeriodicSync(record);
         }
+        await ArmDeadlinesAsync();
     }
 
-    public async Task<TenantClaimView> Claim(string workload, string? operationId)
+    public async Task<TenantClaimView> Claim(string workload, string? operationId, TimeSpan? ttl = null)
     {
+        _lastActivity = Now;
         if (state.State.Claims.TryGetValue(workload, out var existing) && existing.State == TenantClaimState.Claimed)
         {
             return View(existing);
+        }
+        if (existing is { State: TenantClaimState.Paused })
+        {
+            await ResumeAsync(existing);
+            return View(existing);
+        }
+        if (existing is { State: TenantClaimState.Stopped })
+        {
+            await StartAsync(existing);
+            return View(existing);
+        }
+        if (existing is { State: TenantClaimState.Released, Container: not null })
+        {
+            try
+            {
+                await ResumeAsync(existing, ttl);
+                return View(existing);
+            }
+            catch (Exception ex) when (ex is not BerthException { Kind: BerthErrorKind.Conflict })
+            {
+                // The kept container is gone or broken: it goes, and the claim takes a fresh one with the saved state.
+                logger.LogWarning("Tenant {Tenant}'s kept container of {Workload} could not be resumed ({Error}); claiming afresh", TenantId, workload, ex.Message);
+                await DropKeptAsync(existing, $"resuming it failed: {ex.Message}");
+            }
         }
         if (operationId is not null && existing is { State: TenantClaimState.Failed, ClaimFailure: { } kind } && existing.ClaimOperation == operationId)
         {
@@ -111,13 +140,19 @@ public sealed class TenantGrain(
         record.RestoredFrom = null;
         record.PathsReported = false;
         record.HostDownSince = null;
+        record.Lifecycle = ClaimLifecycle.From(ticket.Spec);
+        record.ExpiresAt = null;
+        record.ExpiryReason = null;
+        record.KeptUntil = null;
+        record.KeepOnRelease = false;
+        _requestedTtl = ttl;
         if (ticket.Container is { } warm)
         {
             await PrepareContainerAsync(record, warm, restoreNote);
             return await MarkClaimedAsync(record, warm);
         }
 
-        record.MoveTo(TenantClaimState.Claiming, Now);
+        record.Apply(TenantClaimEvent.CreateCold, Now);
         await PersistAsync();
         RunningContainer? container = null;
         try
@@ -130,9 +165,10 @@ public sealed class TenantGrain(
         {
             await GiveUpMemberAsync(workload, ticket.MemberId, ex.Message, container);
             ForgetContainer(record);
-            record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {ex.Message}");
+            record.Apply(TenantClaimEvent.ClaimFailed, Now, $"claim failed: {ex.Message}");
             record.ClaimFailure = KindOf(ex);
             await PersistAsync();
+            Publish(BerthEventType.Failed, record, record.Error);
             logger.LogWarning("Cold claim of {Workload} for tenant {Tenant} failed: {Error}", workload, TenantId, ex.Message);
             throw;
         }
@@ -195,12 +231,12 @@ public sealed class TenantGrain(
         {
             record.RestoredFrom = new RestoredSnapshot(restore.Count > 0 ? latest!.SnapshotId : null, restore.Count > 0 ? latest!.CreatedAt : null, restoreNote);
         }
-        var secrets = record.SecretsTarget is not null && state.State.Secrets.Count > 0;
+        var secrets = record.SecretsTarget is not null && Secrets.Any;
         if (restore.Count == 0 && !secrets)
         {
             return;
         }
-        record.MoveTo(TenantClaimState.Restoring, Now);
+        record.Apply(TenantClaimEvent.Restore, Now);
         await PersistAsync();
         var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
         try
@@ -208,11 +244,11 @@ public sealed class TenantGrain(
             foreach (var part in restore)
             {
                 var volumeRoot = record.Sync!.AllPaths.First(p => p.Path == part.Path).VolumeRoot;
-                await host.RestoreSnapshot(container.ContainerId, part.Path, Stored(record.Workload, part), record.Sync.MaxBytes, volumeRoot);
+                await host.RestoreSnapshot(container.ContainerId, part.Path, Snapshots.Stored(record.Workload, part), record.Sync.MaxBytes, volumeRoot);
             }
             if (secrets)
             {
-                var clear = state.State.Secrets.ToDictionary(s => s.Key, s => protector.Unprotect(TenantId, s.Key, s.Value));
+                var clear = Secrets.Open();
                 await host.WriteFiles(container.ContainerId, record.SecretsTarget!, SecretFiles.BuildTar(clear));
             }
         }
@@ -220,9 +256,10 @@ public sealed class TenantGrain(
         {
             await GiveUpMemberAsync(record.Workload, record.MemberId!, $"preparing the container failed: {ex.Message}", container);
             ForgetContainer(record);
-            record.MoveTo(TenantClaimState.Failed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
+            record.Apply(TenantClaimEvent.ClaimFailed, Now, $"restoring the saved state failed: {ex.Message}; the snapshot is kept, claim again");
             record.ClaimFailure = KindOf(ex);
             await PersistAsync();
+            Publish(BerthEventType.Failed, record, record.Error);
             throw;
         }
     }
@@ -250,7 +287,7 @@ public sealed class TenantGrain(
         }
         try
         {
-            await TakeSnapshotAsync(record, sync, container);
+            await Snapshots.TakeAsync(record, sync, container);
             logger.LogInformation("Saved tenant {Tenant}'s state of {Workload} from its lost container {ContainerId} before claiming again", TenantId, record.Workload, container.ContainerId);
             return null;
         }
@@ -290,17 +327,19 @@ public sealed class TenantGrain(
         }
     }
 
+    private TenantSecrets? _secrets;
+    private TenantSecrets Secrets => _secrets ??= new(TenantId, () => state.State, protector);
+
     public async Task PutSecret(string name, byte[] value)
     {
-        ValidateSecret(name, value);
-        state.State.Secrets[name] = protector.Protect(TenantId, name, value);
+        Secrets.Put(name, value);
         await PersistAsync();
         logger.LogInformation("Tenant {Tenant} stored secret {Secret} ({Bytes} bytes)", TenantId, name, value.Length);
     }
 
     public async Task<bool> DeleteSecret(string name)
     {
-        if (!state.State.Secrets.Remove(name))
+        if (!Secrets.Remove(name))
         {
             return false;
         }
@@ -309,23 +348,7 @@ public sealed class TenantGrain(
         return true;
     }
 
-    public Task<string[]> ListSecrets() => Task.FromResult(state.State.Secrets.Keys.Order(StringComparer.Ordinal).ToArray());
-
-    private void ValidateSecret(string name, byte[] value)
-    {
-        if (!ResourceIds.IsValidSecretName(name))
-        {
-            throw BerthException.Invalid("name", $"secret names must match {ResourceIds.SecretNamePattern}");
-        }
-        if (value.Length > MaxSecretBytes)
-        {
-            throw BerthException.Invalid("value", $"a secret may be at most {MaxSecretBytes} bytes");
-        }
-        if (!state.State.Secrets.ContainsKey(name) && state.State.Secrets.Count >= MaxSecrets)
-        {
-            throw BerthException.Invalid("name", $"a tenant may keep at most {MaxSecrets} secrets");
-        }
-    }
+    public Task<string[]> ListSecrets() => Task.FromResult(Secrets.Names);
 
     public async Task<TenantClaimView> Sync(string? workload)
     {
@@ -343,7 +366,7 @@ public sealed class TenantGrain(
         {
             throw BerthException.Conflict($"manual sync is not enabled for '{record.Workload}' (sync.policy.manual, and volumes.state.target)");
         }
-        await TakeSnapshotAsync(record, sync, container);
+        await Snapshots.TakeAsync(record, sync, container);
         return View(record);
     }
 
@@ -365,7 +388,7 @@ public sealed class TenantGrain(
             }
             try
             {
-                await TakeSnapshotAsync(current, sync, container);
+                await Snapshots.TakeAsync(current, sync, container);
             }
             catch (Exception ex)
             {
@@ -374,21 +397,39 @@ public sealed class TenantGrain(
         }, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
     }
 
+    /// <summary>The ttl the claim in progress asked for (set before the steps that may fail, used once it is ready).</summary>
+    private TimeSpan? _requestedTtl;
+
     private async Task<TenantClaimView> MarkClaimedAsync(TenantClaimRecord record, RunningContainer container)
     {
         record.Container = container;
         record.ClaimedAt = Now;
-        record.MoveTo(TenantClaimState.Claimed, Now);
+        try
+        {
+            SetExpiry(record, _requestedTtl);
+        }
+        catch (BerthException)
+        {
+            // Asked for more than pool.max_claim_duration: the limit applies (the gateway checks first).
+            SetExpiry(record, null);
+        }
+        record.Apply(TenantClaimEvent.Ready, Now);
         await PersistAsync();
         AnnounceClaim(record);
         StartPeriodicSync(record);
+        Publish(BerthEventType.Claimed, record, null);
+        await ArmDeadlinesAsync();
         logger.LogDebug("Tenant {Tenant} claimed {Workload}: container {ContainerId} on {Host} ({Source})",
             TenantId, record.Workload, container.ContainerId, container.HostId, record.Source);
         return View(record);
     }
 
-    public async Task<TenantClaimView> Release(string? workload, string? operationId)
+    public Task<TenantClaimView> Release(string? workload, string? operationId) => ReleaseAsync(workload, operationId, mayKeep: true);
+
+    /// <param name="mayKeep">Whether pool.keep_released may keep the container afterwards (not when it must make room or move).</param>
+    private async Task<TenantClaimView> ReleaseAsync(string? workload, string? operationId, bool mayKeep)
     {
+        _lastActivity = Now;
         if (operationId is not null && state.State.Claims.Values.FirstOrDefault(c => c.ReleaseOperations.Contains(operationId)) is { } done)
         {
             // A retry of this very release: the answer it got, not a second release, and not a 200
@@ -420,7 +461,11 @@ public sealed class TenantGrain(
             if (record.ReleaseOperations.Count > TenantClaimRecord.RememberedReleaseOperations) record.ReleaseOperations.RemoveAt(0);
         }
         var running = record.State == TenantClaimState.Claimed;
-        record.MoveTo(TenantClaimState.Releasing, Now);
+        if (record.State is not (TenantClaimState.Saving or TenantClaimState.Releasing))
+        {
+            record.KeepOnRelease = mayKeep && record.State is TenantClaimState.Claimed or TenantClaimState.Paused && record.Lifecycle?.KeepReleased is not null;
+        }
+        record.Apply(TenantClaimEvent.Release, Now);
         await PersistAsync();
         await TryFinishReleaseAsync(record, containerRunning: running);
         return View(record);
@@ -448,13 +493,13 @@ public sealed class TenantGrain(
             if (containerRunning)
             {
                 // The tenant's own release of a running container: it keeps using it.
-                record.MoveTo(TenantClaimState.Claimed, Now, $"release refused, the container is kept: {ex.Message}");
+                record.Apply(TenantClaimEvent.SaveRefused, Now, $"release refused, the container is kept: {ex.Message}");
                 record.ReleaseStartedAt = null;
             }
             else
             {
                 // Stopped or dead (a lost claim, a retried save): handing it back as claimed would be a dead end.
-                record.MoveTo(TenantClaimState.Failed, Now, $"the state cannot be saved ({ex.Message}); the container is kept stopped; an admin can POST release?force=true to destroy it unsaved");
+                record.Apply(TenantClaimEvent.ReleaseFailed, Now, $"the state cannot be saved ({ex.Message}); the container is kept stopped; an admin can POST release?force=true to destroy it unsaved");
                 _releaseAttempts.Remove(record.Workload);
             }
             await PersistAsync();
@@ -468,17 +513,18 @@ public sealed class TenantGrain(
             var what = saving ? "saving the state" : "finishing the release (the state is saved)";
             if (Now - startedAt > options.Value.ReleaseRetryDeadline)
             {
-                record.MoveTo(TenantClaimState.Failed, Now,
+                record.Apply(TenantClaimEvent.ReleaseFailed, Now,
                     $"{what} failed for {(Now - startedAt).TotalMinutes:0} min, {attempts} attempts, last: {ex.Message}; the container is kept"
                     + (saving ? " stopped; release again once the sink works, or an admin can POST release?force=true to destroy it unsaved" : "; release again"));
                 _releaseAttempts.Remove(record.Workload);
                 await PersistAsync();
                 await ForgetRetryReminderIfDoneAsync();
                 logger.LogError("Tenant {Tenant}'s release of {Workload} failed for good: {Error}", TenantId, record.Workload, record.Error);
+                Publish(BerthEventType.Failed, record, record.Error);
                 throw BerthException.Conflict($"the release of '{record.Workload}' failed: {record.Error}");
             }
             var delay = RetryDelay(attempts);
-            record.MoveTo(saving ? TenantClaimState.Saving : TenantClaimState.Releasing, Now,
+            record.Apply(TenantClaimEvent.RetryLater, Now,
                 $"{what} failed (attempt {attempts}): {ex.Message}; {(saving ? "the container is kept stopped and " : "")}Berth retries in {delay.TotalSeconds:0}s");
             await PersistAsync();
             if (saving && record.Container is { } container)
@@ -539,6 +585,12 @@ public sealed class TenantGrain(
     /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == LifecycleReminder)
+        {
+            _lifecycleReminderRegistered = true;
+            await RunDueStepsAsync();
+            return;
+        }
         if (reminderName != ReleaseRetryReminder) return;
         _retryReminderRegistered = true;
         foreach (var workload in state.State.Claims.Values
@@ -580,8 +632,9 @@ public sealed class TenantGrain(
         logger.LogWarning("Tenant {Tenant}'s {Workload} is released by force, without saving its state (was {State}: {Error})", TenantId, record.Workload, record.State, record.Error);
         if (_releaseRetries.Remove(record.Workload, out var timer)) timer.Dispose();
         record.SavedForRelease = true;
+        record.KeepOnRelease = false;
         record.ReleaseStartedAt = Now;
-        record.MoveTo(TenantClaimState.Releasing, Now, ForcedRelease);
+        record.Apply(TenantClaimEvent.Release, Now, ForcedRelease);
         await PersistAsync();
         await TryFinishReleaseAsync(record);
         record.Error = ForcedRelease;
@@ -596,6 +649,11 @@ public sealed class TenantGrain(
         {
             var downSince = await HostDownSinceAsync(record, askAnyway: _releaseAttempts.GetValueOrDefault(record.Workload) > 0);
             await SaveStateAsync(record, downSince);
+            if (downSince is null && await TryKeepAsync(record))
+            {
+                Publish(BerthEventType.Released, record, $"saved and kept paused for this tenant until {record.KeptUntil:u} (pool.keep_released)");
+                return;
+            }
             var pool = GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload);
             // The pool records the release first, so the member can never be handed back meanwhile.
             await pool.BeginRelease(TenantId, memberId, record.Container);
@@ -607,9 +665,14 @@ public sealed class TenantGrain(
             await pool.CompleteRelease(TenantId, memberId);
         }
         logger.LogDebug("Tenant {Tenant} released {Workload} (container {ContainerId})", TenantId, record.Workload, record.Container?.ContainerId ?? "none");
+        var released = record.Container;
         ForgetContainer(record);
         record.ReleaseStartedAt = null;
-        record.MoveTo(TenantClaimState.Released, Now);
+        record.KeepOnRelease = false;
+        record.ExpiresAt = null;
+        record.ExpiryReason = null;
+        record.Apply(TenantClaimEvent.Finished, Now);
+        events.Publish(BerthEvents.Draft(BerthEventType.Released, TenantId, record.Workload, released));
     }
 
     /// <summary>
@@ -628,15 +691,15 @@ public sealed class TenantGrain(
             logger.LogWarning("Tenant {Tenant}'s container {ContainerId} of {Workload} is on host {Host}, down since {Since:u}: released without a new snapshot; its state is saved as a recovered snapshot should the host return",
                 TenantId, container.ContainerId, record.Workload, container.HostId, since);
             record.SavedForRelease = true;
-            record.MoveTo(TenantClaimState.Releasing, Now);
+            record.Apply(TenantClaimEvent.Saved, Now);
             await PersistAsync();
             return;
         }
-        record.MoveTo(TenantClaimState.Saving, Now, record.Error);
+        record.Apply(TenantClaimEvent.Save, Now, record.Error);
         await PersistAsync();
         try
         {
-            await TakeSnapshotAsync(record, sync, container);
+            await Snapshots.TakeAsync(record, sync, container);
         }
         catch (BerthException ex) when (ex.Kind == BerthErrorKind.NotFound)
         {
@@ -645,115 +708,8 @@ public sealed class TenantGrain(
             logger.LogWarning("Tenant {Tenant}'s container {ContainerId} of {Workload} is gone; releasing without a new snapshot", TenantId, container.ContainerId, record.Workload);
         }
         record.SavedForRelease = true;
-        record.MoveTo(TenantClaimState.Releasing, Now);
+        record.Apply(TenantClaimEvent.Saved, Now);
         await PersistAsync();
-    }
-
-    /// <summary>
-    /// Snapshots the container's synced paths into the sink, and records the snapshot only once
-    /// every part is stored and verified. A path that is not saved (direction download) carries
-    /// its previous part forward. Older snapshots beyond the kept count go afterwards, except the
-    /// parts a kept snapshot still shares.
-    /// </summary>
-    private async Task TakeSnapshotAsync(TenantClaimRecord record, StateSync sync, RunningContainer container)
-    {
-        var snapshotId = NewSnapshotId();
-        var previous = LatestSnapshot(record.Workload)?.PartsOr(sync.Target) ?? [];
-        var (parts, written) = await SavePartsAsync(record.Workload, sync, container, snapshotId, previous);
-        // Parts of paths the spec no longer syncs (an update forced past the catalog's check) are
-        // kept: not restored, but there again should the path come back.
-        parts.AddRange(previous.Where(p => sync.AllPaths.All(x => x.Path != p.Path)));
-        var history = state.State.Snapshots.TryGetValue(record.Workload, out var list) ? list : state.State.Snapshots[record.Workload] = [];
-        history.Add(new SnapshotRecord(snapshotId, sync.Sink, Summarize(parts), Now, [.. parts]));
-        var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Value.Snapshots.Keep))).ToList();
-        history.RemoveRange(0, expired.Count);
-        if (!record.PathsReported)
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IWorkloadCatalogGrain>(0).ReportSnapshottedPaths(record.Workload, [.. written.Select(p => p.Path)]);
-                record.PathsReported = true;
-            }
-            catch (Exception ex)
-            {
-                // Reported again with the next snapshot of this claim.
-                logger.LogWarning("Could not tell the catalog which paths tenant {Tenant} has snapshots of: {Error}", TenantId, ex.Message);
-            }
-        }
-        await PersistAsync();
-        // A part a recovered snapshot carried forward (a path it did not save) stays while that one is kept.
-        var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Concat(state.State.Recovered.SelectMany(r => r.Parts))
-            .Select(p => (p.Sink, p.ObjectId)).ToHashSet();
-        await DeletePartsAsync(record.Workload, expired.SelectMany(e => e.PartsOr(sync.Target)).Where(p => !kept.Contains((p.Sink, p.ObjectId))));
-    }
-
-    private string NewSnapshotId() => $"{Now:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}"[..32];
-
-    /// <summary>
-    /// Stores and verifies one part per synced path of the container; a path not saved (direction
-    /// download) carries its previous part forward. Nothing is recorded here: on failure the parts
-    /// already written are deleted and the error goes on.
-    /// </summary>
-    private async Task<(List<SnapshotPart> Parts, List<SnapshotPart> Written)> SavePartsAsync(
-        string workload, StateSync sync, RunningContainer container, string snapshotId, IReadOnlyList<SnapshotPart> previous)
-    {
-        var host = GrainFactory.GetGrain<IAgentHostGrain>(container.HostId);
-        var parts = new List<SnapshotPart>();
-        var written = new List<SnapshotPart>();
-        try
-        {
-            var paths = sync.AllPaths;
-            for (var i = 0; i < paths.Count; i++)
-            {
-                var path = paths[i];
-                var before = previous.FirstOrDefault(p => p.Path == path.Path);
-                if (!path.Save)
-                {
-                    if (before is not null) parts.Add(before);
-                    continue;
-                }
-                var objectId = $"{snapshotId}-{i}";
-                var budget = Math.Max(0, sync.MaxBytes - parts.Sum(p => p.Digest.ContentBytes));
-                var addTo = path.Accumulate && before is not null ? Stored(workload, before) : null;
-                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(TenantId, workload, objectId), sync.Sink, sync.Location, budget, addTo);
-                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest, sync.Location);
-                written.Add(part);
-                parts.Add(part);
-            }
-        }
-        catch
-        {
-            // Parts of a snapshot never recorded are unreachable: remove them now.
-            await DeletePartsAsync(workload, written);
-            throw;
-        }
-        return (parts, written);
-    }
-
-    private StoredSnapshot Stored(string workload, SnapshotPart part) =>
-        new(new SnapshotKey(TenantId, workload, part.ObjectId), part.Sink, part.Digest, part.Location);
-
-    /// <summary>A snapshot's totals; its hash is over its parts' hashes, so it changes when any part does.</summary>
-    private static SnapshotDigest Summarize(IReadOnlyList<SnapshotPart> parts) => new(
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes(string.Join('\n', parts.Select(p => $"{p.Path}={p.Digest.Sha256}"))))),
-        parts.Sum(p => p.Digest.StoredBytes),
-        parts.Sum(p => p.Digest.ContentBytes),
-        parts.Sum(p => p.Digest.Entries));
-
-    private async Task DeletePartsAsync(string workload, IEnumerable<SnapshotPart> parts)
-    {
-        foreach (var part in parts.Distinct())
-        {
-            try
-            {
-                await sinks.Get(part.Sink, part.Location).DeleteAsync(new SnapshotKey(TenantId, workload, part.ObjectId), CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Could not delete snapshot object {Object} of tenant {Tenant}", part.ObjectId, TenantId);
-            }
-        }
     }
 
     /// <summary>
@@ -822,18 +778,27 @@ public sealed class TenantGrain(
         var containerId = record.Container?.ContainerId;
         switch (record.State)
         {
-            case TenantClaimState.Claimed:
-                record.MoveTo(TenantClaimState.Lost, Now, $"container {containerId} was lost: {reason}; claim again for a fresh one");
+            case TenantClaimState.Stopped when hostDownSince is null:
+                // Exited because its owner stopped it: the pool (restarted, say) did not know. It knows now.
+                await TellPoolAsync(record, ClaimMode.Stopped);
+                return;
+            case TenantClaimState.Released when record.Container is not null:
+                // A kept container died or its host went: nothing to keep any more (its state was saved on release).
+                await DropKeptAsync(record, $"it was lost: {reason}", destroy: hostDownSince is null);
+                return;
+            case TenantClaimState.Claimed or TenantClaimState.Paused or TenantClaimState.Stopped:
+                record.Apply(TenantClaimEvent.Lose, Now, $"container {containerId} was lost: {reason}; claim again for a fresh one");
                 record.HostDownSince = hostDownSince;
+                Publish(BerthEventType.Lost, record, reason);
                 break;
             case TenantClaimState.Claiming:
                 ForgetContainer(record);
-                record.MoveTo(TenantClaimState.Failed, Now, $"claim failed: {reason}; claim again");
+                record.Apply(TenantClaimEvent.ClaimFailed, Now, $"claim failed: {reason}; claim again");
                 break;
             case TenantClaimState.Releasing:
                 // The pool finished a release this grain started and could not complete.
                 ForgetContainer(record);
-                record.MoveTo(TenantClaimState.Released, Now);
+                record.Apply(TenantClaimEvent.Finished, Now);
                 break;
             case TenantClaimState.Lost when hostDownSince is not null && record.HostDownSince is null:
                 // Lost before (its container died), and now its host is gone too: nothing to wait for.
@@ -886,7 +851,7 @@ public sealed class TenantGrain(
         logger.LogInformation("Moving tenant {Tenant}'s {Workload} off container {ContainerId}: {Reason}", TenantId, workload, record.Container?.ContainerId, reason);
         try
         {
-            await Release(workload, operationId: null);
+            await ReleaseAsync(workload, operationId: null, mayKeep: false);
             await Claim(workload, operationId: null);
         }
         catch (Exception ex)
@@ -910,11 +875,8 @@ public sealed class TenantGrain(
         {
             try
             {
-                var snapshotId = NewSnapshotId();
-                var (parts, _) = await SavePartsAsync(workload, sync, container, snapshotId, LatestSnapshot(workload)?.PartsOr(sync.Target) ?? []);
+                var snapshotId = await Snapshots.SaveRecoveredAsync(workload, sync, container);
                 var retention = options.Value.RecoveredSnapshotRetention;
-                state.State.Recovered.Add(new RecoveredSnapshotRecord(snapshotId, workload, container.HostId, container.ContainerId, Now, Now + retention, Summarize(parts), [.. parts]));
-                await PersistAsync();
                 logger.LogWarning("Saved tenant {Tenant}'s state of {Workload} from container {ContainerId} of returned host {Host} as recovered snapshot {Snapshot} (kept until {Expires:u})",
                     TenantId, workload, container.ContainerId, container.HostId, snapshotId, Now + retention);
             }
@@ -930,22 +892,7 @@ public sealed class TenantGrain(
         }
         await owner.Clear(TenantId, recovered: true);
         await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnContainerRecovered(memberId, container);
-        await PruneRecoveredAsync();
-    }
-
-    /// <summary>Recovered snapshots past their retention go, with their stored parts (at activation and with each new one).</summary>
-    private async Task PruneRecoveredAsync()
-    {
-        var expired = state.State.Recovered.Where(r => r.ExpiresAt <= Now).ToList();
-        if (expired.Count == 0) return;
-        state.State.Recovered.RemoveAll(r => r.ExpiresAt <= Now);
-        await PersistAsync();
-        var kept = state.State.Snapshots.Values.SelectMany(h => h).SelectMany(h => h.Parts ?? []).Select(p => (p.Sink, p.ObjectId))
-            .Concat(state.State.Recovered.SelectMany(r => r.Parts).Select(p => (p.Sink, p.ObjectId))).ToHashSet();
-        foreach (var group in expired.GroupBy(r => r.Workload))
-        {
-            await DeletePartsAsync(group.Key, group.SelectMany(r => r.Parts).Where(p => !kept.Contains((p.Sink, p.ObjectId))));
-        }
+        await Snapshots.PruneRecoveredAsync();
     }
 
     public async Task ReleaseLost(string workload, string memberId)
@@ -957,12 +904,12 @@ public sealed class TenantGrain(
         var lostSince = record.StateSince;
         logger.LogWarning("Tenant {Tenant}'s lost claim on {Workload} (since {Since}) passed its lost timeout; releasing it", TenantId, workload, lostSince);
         record.ReleaseStartedAt ??= Now;
-        record.MoveTo(TenantClaimState.Releasing, Now, record.Error);
+        record.Apply(TenantClaimEvent.Release, Now, record.Error);
         await PersistAsync();
         try
         {
             await TryFinishReleaseAsync(record);
-            record.MoveTo(TenantClaimState.Released, Now, $"released by Berth: its container was lost at {lostSince:u} and not reclaimed within the workload's pool.lost_timeout");
+            record.Error = $"released by Berth: its container was lost at {lostSince:u} and not reclaimed within the workload's pool.lost_timeout";
             await PersistAsync();
         }
         catch (Exception)
@@ -1001,12 +948,12 @@ public sealed class TenantGrain(
                         await GrainFactory.GetGrain<IWorkloadPoolGrain>(record.Workload).AbandonClaim(TenantId, memberId, "the claim was interrupted", record.Container);
                     }
                     ForgetContainer(record);
-                    record.MoveTo(TenantClaimState.Failed, Now, "the claim was interrupted by a silo failure; claim again");
+                    record.Apply(TenantClaimEvent.ClaimFailed, Now, "the claim was interrupted by a silo failure; claim again");
                 }
                 else
                 {
                     record.ReleaseStartedAt ??= Now;
-                    record.MoveTo(TenantClaimState.Releasing, Now, record.Error);
+                    record.Apply(TenantClaimEvent.Release, Now, record.Error);
                     try
                     {
                         await TryFinishReleaseAsync(record);
@@ -1019,7 +966,7 @@ public sealed class TenantGrain(
             }
             catch (Exception ex)
             {
-                record.MoveTo(TenantClaimState.Failed, Now, $"recovering the interrupted {record.State} failed: {ex.Message}; retry");
+                record.Apply(record.State is TenantClaimState.Claiming or TenantClaimState.Restoring ? TenantClaimEvent.ClaimFailed : TenantClaimEvent.ReleaseFailed, Now, $"recovering the interrupted {record.State} failed: {ex.Message}; retry");
             }
         }
         if (interrupted.Count > 0)

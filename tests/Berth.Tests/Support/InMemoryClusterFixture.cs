@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Berth.Configuration;
 using Berth.Runtime;
 using Orleans.TestingHost;
@@ -25,6 +26,9 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>The lifecycle events the silo published, in order.</summary>
+    public Berth.Events.RecordingEventPublisher Events { get; } = new(TimeProvider.System);
+
     public InMemoryClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
@@ -34,6 +38,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.Berth);
             silo.UseInMemoryReminderService();
             InMemorySilo.Configure(silo, Runtime, Firewall, InMemorySilo.Options(SnapshotRoot));
+            silo.Services.AddSingleton<Berth.Events.IBerthEventPublisher>(Events);
         });
         Cluster = builder.Build();
     }

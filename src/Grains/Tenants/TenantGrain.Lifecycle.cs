@@ -115,6 +115,8 @@ public sealed partial class TenantGrain
         var held = state.State.Claims.Values.Where(c => c.State != TenantClaimState.Released).ToList();
         return held.Count switch
         {
+            // Its only claim, released: the move is refused by state (409), not for a missing claim.
+            0 when state.State.Claims.Count == 1 => state.State.Claims.Values.Single(),
             0 => throw BerthException.NotFound($"tenant '{TenantId}' holds no container to {verb}"),
             1 => held[0],
             _ => throw BerthException.Invalid("workload",

@@ -35,6 +35,8 @@ public static class ContainerFiles
         var response = await docker.Containers.GetArchiveFromContainerAsync(containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false);
         await using var reader = new TarReader(response.Stream);
         var entry = await reader.GetNextEntryAsync(copyData: true) ?? throw new FileNotFoundException(path);
+        // An empty file (caught between a truncate and a write) has no data stream.
+        if (entry.DataStream is null) return [];
         using var content = new MemoryStream();
         await entry.DataStream!.CopyToAsync(content);
         return content.ToArray();

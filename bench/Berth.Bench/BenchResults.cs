@@ -28,6 +28,8 @@ public sealed record BenchResults
     public ScaleSimulation.Result? Scale { get; set; }
     /// <summary>A web container straight at its port vs through the gateway's proxy.</summary>
     public ProxyOverhead.Result? Proxy { get; set; }
+    /// <summary>A claim resuming the tenant's paused container vs a warm claim vs Docker's own unpause.</summary>
+    public ResumeLatency.Result? Resume { get; set; }
 
     /// <summary>The targets, each with the measured value and whether it was met.</summary>
     public List<TargetCheck> Targets { get; } = [];

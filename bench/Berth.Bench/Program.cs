@@ -29,13 +29,14 @@ var scaleTenantsOption = new Option<int>("--scale-tenants") { DefaultValueFactor
 var scaleWorkloadsOption = new Option<int>("--scale-workloads") { DefaultValueFactory = _ => 5 };
 var proxyImageOption = new Option<string>("--proxy-image") { Description = "A web image answering GET / on 8080 (scripts/ensure-test-image.sh builds it)", DefaultValueFactory = _ => "berth-web:test" };
 var proxyOnlyOption = new Option<bool>("--proxy-only") { Description = "Only the proxy overhead (direct vs through the gateway)" };
+var resumeOnlyOption = new Option<bool>("--resume-only") { Description = "Only the resume of a paused container (vs a warm claim and Docker unpause)" };
 var outOption = new Option<string>("--out") { DefaultValueFactory = _ => "bench/results" };
 
 var root = new RootCommand("Berth benchmark: claim latency and throughput next to Docker itself")
 {
     gatewayOption, controlOption, controlPidOption, controlGatewayPidOption, keyOption, dockerOption, imageOption, networkOption, roundsOption,
     perRoundOption, burstOption, drainOption, refillOption, tenantsOption, durationOption, outOption, controlOnlyOption, poolShapeOption,
-    scaleOption, scalePidOption, scaleHostsOption, scaleTenantsOption, scaleWorkloadsOption, proxyImageOption, proxyOnlyOption,
+    scaleOption, scalePidOption, scaleHostsOption, scaleTenantsOption, scaleWorkloadsOption, proxyImageOption, proxyOnlyOption, resumeOnlyOption,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -59,12 +60,18 @@ root.SetAction(async (parse, cancellationToken) =>
     var scenarios = new Scenarios(gateway, parse.GetValue(imageOption)!, runId, Log);
     try
     {
-        if (!parse.GetValue(controlOnlyOption))
+        var resumeOnly = parse.GetValue(resumeOnlyOption);
+        if (!parse.GetValue(controlOnlyOption) && !parse.GetValue(proxyOnlyOption))
+        {
+            Log("resume of a paused container");
+            results.Resume = await new ResumeLatency(gateway, docker, parse.GetValue(imageOption)!, runId, Log).RunAsync(Math.Max(10, rounds * perRound));
+        }
+        if (!parse.GetValue(controlOnlyOption) && !resumeOnly)
         {
         Log("proxy overhead");
         results.Proxy = await new ProxyOverhead(gateway, runId, Log).RunAsync(parse.GetValue(proxyImageOption)!, concurrency: 16, seconds);
         }
-        if (!parse.GetValue(controlOnlyOption) && !parse.GetValue(proxyOnlyOption))
+        if (!parse.GetValue(controlOnlyOption) && !parse.GetValue(proxyOnlyOption) && !resumeOnly)
         {
         await scenarios.PrepareTenantNetworkAsync();
         Log("baseline: Docker create+start (warm-up, then sequential and parallel rounds)");
@@ -97,7 +104,7 @@ root.SetAction(async (parse, cancellationToken) =>
         results.RefillPerSecond = LatencyStats.Median(refills);
         }
 
-        if (parse.GetValue(controlOption) is { } controlUrl && !parse.GetValue(proxyOnlyOption))
+        if (parse.GetValue(controlOption) is { } controlUrl && !parse.GetValue(proxyOnlyOption) && !resumeOnly)
         {
             using var control = new GatewayClient(controlUrl, key);
             var plane = new ControlPlane(control, runId, Log, parse.GetValue(controlPidOption), parse.GetValue(controlGatewayPidOption));
@@ -117,7 +124,7 @@ root.SetAction(async (parse, cancellationToken) =>
                 results.Memory = await plane.MemoryAsync(pid, parse.GetValue(tenantsOption), concurrency: 32);
             }
         }
-        if (parse.GetValue(scaleOption) is { } scaleUrl && !parse.GetValue(proxyOnlyOption))
+        if (parse.GetValue(scaleOption) is { } scaleUrl && !parse.GetValue(proxyOnlyOption) && !resumeOnly)
         {
             using var scaleGateway = new GatewayClient(scaleUrl, key);
             var hosts = Enumerable.Range(0, parse.GetValue(scaleHostsOption)).Select(i => $"h{i}").ToArray();

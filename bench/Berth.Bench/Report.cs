@@ -65,6 +65,13 @@ public static class Report
             Row($"GET through the gateway's proxy, {proxy.Concurrency} at a time", proxy.Proxied, $"{N(proxy.ProxiedPerSecond, "0")} req/s; {proxy.ProxiedFailed} failed",
                 $"{N(proxy.ThroughputRatio, "0.00")} of direct req/s; p50 {N(proxy.Proxied.P50 / proxy.Direct.P50, "0.00")}×, p99 {N(proxy.Proxied.P99 / proxy.Direct.P99, "0.00")}×");
         }
+        if (r.Resume is { } resume)
+        {
+            Row("Docker unpause of a paused container (Docker.DotNet)", resume.DockerUnpause, "–", "1");
+            Row("Claim resuming the tenant's paused container, over HTTP", resume.Resume, "–",
+                $"p50 {N(resume.ResumeToUnpause, "0.0")}× Docker unpause; {N(resume.ResumeToWarm, "0.00")}× a warm claim");
+            Row("Warm claim of a fresh member, same run", resume.WarmClaim, "–", "–");
+        }
         if (r.Memory is { } m) Row($"Memory: {m.Tenants} tenant grains active", null, $"silo RSS {m.RssBeforeBytes / 1048576.0:0} → {m.RssAfterBytes / 1048576.0:0} MiB", $"{N(m.BytesPerTenant, "0")} bytes/tenant");
         if (r.Scale is { } sc)
         {

@@ -345,10 +345,13 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     {
         try
         {
-            var inspection = await Runtime.InspectAsync(containerId, CancellationToken.None)
-                ?? throw BerthException.NotFound($"container {containerId} does not exist on host '{HostId}'");
-            if (inspection.State == wanted) return;
+            // Straight to the engine (a resume is on the claim path); only a refusal costs an inspect.
             await change(containerId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not (ContainerNotFoundException or BerthException)
+            && await Runtime.InspectAsync(containerId, CancellationToken.None) is { } inspection && inspection.State == wanted)
+        {
+            // Already so: nothing to do.
         }
         catch (ContainerNotFoundException)
         {

@@ -103,6 +103,8 @@ app.MapContainerAccessEndpoints();
 app.MapBoilerhouseEndpoints();
 app.MapApiKeyEndpoints();
 app.MapAuditEndpoints();
+app.MapEventEndpoints();
+app.MapWebhookEndpoints();
 app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(BerthPolicies.Operate);
 
 app.Run();

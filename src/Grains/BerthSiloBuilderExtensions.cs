@@ -5,6 +5,7 @@ using Berth.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Berth;
 
@@ -37,7 +38,36 @@ public static class BerthSiloBuilderExtensions
         services.TryAddSingleton<SnapshotSinks>();
         services.TryAddSingleton<SnapshotTransfer>();
         services.TryAddSingleton<Secrets.SecretProtector>();
-        services.TryAddSingleton<Events.IBerthEventPublisher>(sp => new Events.RecordingEventPublisher(sp.GetRequiredService<TimeProvider>()));
+        // In memory unless the host stores events (UseStoredBerthEvents); grain tests rely on this default.
+        services.TryAddSingleton(sp => new Events.RecordingEventPublisher(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<Events.IBerthEventPublisher>(sp => sp.GetRequiredService<Events.RecordingEventPublisher>());
+        services.TryAddSingleton<Events.IEventReader>(sp =>
+            sp.GetRequiredService<Events.IBerthEventPublisher>() as Events.IEventReader ?? sp.GetRequiredService<Events.RecordingEventPublisher>());
+        services.TryAddSingleton(sp => new Webhooks.WebhookTargets(sp.GetRequiredService<IOptions<BerthOptions>>().Value.Webhooks.AllowPrivateTargets));
+        services.TryAddSingleton<Webhooks.WebhookSender>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Webhooks.WebhookStartup>();
+        return services;
+    }
+
+    /// <summary>
+    /// A silo's events go to the stored log of <paramref name="database"/> (in place of the in-memory
+    /// recorder), written in the background and read by the feed and the webhook dispatcher.
+    /// </summary>
+    public static IServiceCollection UseStoredBerthEvents(this IServiceCollection services, DatabaseOptions database)
+    {
+        services.AddSingleton<Events.IEventStore>(database.Provider switch
+        {
+            DatabaseProvider.Postgres => new Events.PostgresEventStore(database.EffectiveConnectionString),
+            DatabaseProvider.Sqlite => new Events.SqliteEventStore(database.EffectiveConnectionString),
+            _ => new Events.MemoryEventStore(),
+        });
+        services.TryAddSingleton<Events.EventSignal>();
+        services.AddSingleton<Events.StoredEventPublisher>();
+        services.RemoveAll<Events.IBerthEventPublisher>();
+        services.AddSingleton<Events.IBerthEventPublisher>(sp => sp.GetRequiredService<Events.StoredEventPublisher>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Events.StoredEventPublisher>());
+        services.RemoveAll<Events.IEventReader>();
+        services.AddSingleton<Events.IEventReader, Events.StoredEventReader>();
         return services;
     }
 

@@ -13,6 +13,7 @@ var databaseOptions = builder.Configuration.GetSection(DatabaseOptions.Section).
 
 builder.Services.Configure<SiloOptions>(builder.Configuration.GetSection(SiloOptions.Section));
 builder.Services.AddBerthGrainServices(builder.Configuration);
+builder.Services.UseStoredBerthEvents(databaseOptions);
 var agentOptions = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>();
 var isAgent = agentOptions is { HostId.Length: > 0 };
 // Workload files are the control plane's: an agent silo hosts no catalog to load them into.

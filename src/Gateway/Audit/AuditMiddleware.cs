@@ -61,12 +61,13 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
         return flags.Count == 0 ? action : $"{action}?{string.Join('&', flags.Select(f => f + "=true"))}";
     }
 
-    /// <summary>"tenant:alice", "tenant:alice/secret:api-key", "workload:web", "host:local", "key:3f2a…".</summary>
+    /// <summary>"tenant:alice", "tenant:alice/secret:api-key", "workload:web", "host:local", "key:3f2a…", "webhook:wh_…".</summary>
     private static string? ResourceOf(HttpContext context)
     {
         var values = context.Request.RouteValues;
         string? Value(string key) => values.TryGetValue(key, out var v) && v is string s ? s : null;
         var resource = Value("tenantId") is { } tenant ? $"tenant:{tenant}" + (Value("name") is { } secret ? $"/secret:{secret}" : "")
+            : Value("webhookId") is { } webhook ? $"webhook:{webhook}"
             : Value("id") is { } workloadId ? $"workload:{workloadId}"
             : Value("workload") is { } workload ? $"workload:{workload}"
             : Value("hostId") is { } host ? $"host:{host}"

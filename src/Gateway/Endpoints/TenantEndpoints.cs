@@ -31,7 +31,7 @@ public static class TenantEndpoints
     private const int MaxSecretBytes = 64 * 1024;
 
     /// <summary>The client's Idempotency-Key, or a new id: either way one id for every attempt of this request.</summary>
-    private static (string OperationId, IResult? Problem) OperationId(HttpRequest request)
+    internal static (string OperationId, IResult? Problem) OperationId(HttpRequest request)
     {
         var key = request.Headers[IdempotencyKeyHeader].ToString();
         if (key.Length == 0) return (Guid.NewGuid().ToString("N"), null);

@@ -79,6 +79,12 @@ public sealed class BerthOptions
 
     public QuotaOptions Quotas { get; set; } = new();
 
+    /// <summary>The stored lifecycle event log (<c>Berth:Events</c>).</summary>
+    public EventOptions Events { get; set; } = new();
+
+    /// <summary>Webhook delivery and the targets webhooks may have (<c>Berth:Webhooks</c>).</summary>
+    public WebhookOptions Webhooks { get; set; } = new();
+
     /// <summary>Process limit per container when hardening defaults apply.</summary>
     public long DefaultPidsLimit { get; set; } = 256;
 

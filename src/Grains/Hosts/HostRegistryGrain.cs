@@ -1,5 +1,6 @@
 using Berth.Configuration;
 using Berth.Contracts;
+using Berth.Events;
 using Berth.Grains;
 using Berth.State;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,7 @@ public sealed class HostRegistryGrain(
     [PersistentState("hosts", StorageNames.Berth)] IPersistentState<HostRegistryState> state,
     IOptions<BerthOptions> options,
     ILogger<HostRegistryGrain> logger,
+    IBerthEventPublisher events,
     [FromKeyedServices(BerthClock.Key)] TimeProvider clock) : Grain, IHostRegistryGrain
 {
     private readonly BerthOptions _options = options.Value;
@@ -87,6 +89,8 @@ public sealed class HostRegistryGrain(
         {
             logger.LogError("Host {Host} is down: not heard since {Since:u} (Berth:HostDownAfter {After}); its members stop counting and its tenants turn lost",
                 host.HostId, host.DownSince, _options.HostDownAfter);
+            events.Publish(BerthEvents.Draft(BerthEventType.HostDown, null, null, hostId: host.HostId,
+                reason: $"not heard since {host.DownSince:u} (Berth:HostDownAfter {_options.HostDownAfter})"));
         }
         if (down.Count > 0) await PersistAsync();
         if (Now - _lastWake >= _options.HostSweepInterval) WakeHosts();

@@ -38,6 +38,16 @@ public static class InMemorySilo
         Quotas = new QuotaOptions { MaxClaimsPerTenant = 3 },
         // As in production: no tenant container on a host that cannot enforce egress policy.
         Security = new SecurityOptions { RequireEgressPolicy = true },
+        // Webhook tests deliver to receivers on loopback, quickly, and give up after three tries.
+        Webhooks = new WebhookOptions
+        {
+            AllowPrivateTargets = ["127.0.0.0/8"],
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            InitialBackoff = TimeSpan.FromMilliseconds(50),
+            MaxBackoff = TimeSpan.FromMilliseconds(200),
+            MaxAttempts = 3,
+            RequestTimeout = TimeSpan.FromSeconds(5),
+        },
     };
 
     public static void Configure(ISiloBuilder silo, InMemoryContainerRuntime runtime, Berth.Network.IHostFirewall firewall, BerthOptions options) =>

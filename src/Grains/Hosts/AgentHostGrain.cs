@@ -345,13 +345,16 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     {
         try
         {
-            // Straight to the engine (a resume is on the claim path); only a refusal costs an inspect.
-            await change(containerId, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not (ContainerNotFoundException or BerthException)
-            && await Runtime.InspectAsync(containerId, CancellationToken.None) is { } inspection && inspection.State == wanted)
-        {
-            // Already so: nothing to do.
+            try
+            {
+                // Straight to the engine (a resume is on the claim path); only a refusal costs an inspect.
+                await change(containerId, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not (ContainerNotFoundException or BerthException))
+            {
+                if (await Runtime.InspectAsync(containerId, CancellationToken.None) is not { } inspection) throw new ContainerNotFoundException(containerId);
+                if (inspection.State != wanted) throw;
+            }
         }
         catch (ContainerNotFoundException)
         {

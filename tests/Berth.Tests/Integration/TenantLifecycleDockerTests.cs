@@ -97,6 +97,13 @@ public sealed class TenantLifecycleDockerTests(BerthClusterFixture berth)
         using var badTtl = await Api.Http.PostAsync($"/tenants/{tenant}/claim", JsonContent.Create(new { workload, ttl = "soon" }));
         Assert.Equal(HttpStatusCode.BadRequest, badTtl.StatusCode);
         Assert.Contains("ttl", await badTtl.Content.ReadAsStringAsync());
+
+        // Every change is an event, in order, for this tenant.
+        var events = await Eventually.Until(async () => System.Text.Json.JsonDocument.Parse(await Api.Http.GetStringAsync($"/events?since=0&tenant={tenant}")).RootElement,
+            e => e.EnumerateArray().Any(x => x.GetProperty("type").GetString() == "released"), "the lifecycle events");
+        Assert.Equal(["claimed", "paused", "resumed", "stopped", "started", "released"],
+            events.EnumerateArray().Select(e => e.GetProperty("type").GetString()).Where(t => t != "saved"));
+        Assert.All(events.EnumerateArray(), e => Assert.Equal(workload, e.GetProperty("workload").GetString()));
     }
 
     [DockerFact]

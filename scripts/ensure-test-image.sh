@@ -8,6 +8,10 @@ SOCK="${BERTH_DOCKER_SOCKET:-/var/run/docker.sock}"
 D="docker -H unix://$SOCK"
 
 WEB_IMAGE="${BERTH_WEB_TEST_IMAGE:-berth-web:test}"
+# Bumped whenever the images' contents change: an older image on the machine is rebuilt.
+VERSION=2
+
+version_of() { $D image inspect -f '{{index .Config.Labels "berth.test-image"}}' "$1" 2>/dev/null || true; }
 
 install_package() {
   if ! dpkg -s "$1" >/dev/null 2>&1; then
@@ -25,10 +29,11 @@ install_package() {
 # The web image: the busybox image plus websocketd (WebSocket echo, CGI with every request header)
 # and busybox httpd CGI scripts (echo, server-sent events), for the proxy tests.
 build_web_image() {
-  if $D image inspect "$WEB_IMAGE" >/dev/null 2>&1; then
+  if [ "$(version_of "$WEB_IMAGE")" = "$VERSION" ]; then
     echo "ensure-test-image: $WEB_IMAGE present"
     return
   fi
+  $D image rm -f "$WEB_IMAGE" >/dev/null 2>&1 || true
   install_package websocketd
   local root
   root="$(mktemp -d)"
@@ -67,16 +72,17 @@ CGI
   $D export "$container" | tar -C "$root" -x
   $D rm "$container" >/dev/null
   echo "berth web test image" > "$root/www/index.html"
-  tar -C "$root" -c . | $D import -c 'CMD ["/bin/sh", "-c", "httpd -p 8080 -h /www && exec websocketd --port 8081 --cgidir /ws/cgi-bin /bin/cat"]' -c 'ENV PATH=/bin' -c 'USER 1000' - "$WEB_IMAGE" >/dev/null
+  tar -C "$root" -c . | $D import -c 'CMD ["/bin/sh", "-c", "httpd -p 8080 -h /www && exec websocketd --port 8081 --cgidir /ws/cgi-bin /bin/cat"]' -c 'ENV PATH=/bin' -c 'USER 1000' -c "LABEL berth.test-image=$VERSION" - "$WEB_IMAGE" >/dev/null
   rm -rf "$root"
   echo "ensure-test-image: built $WEB_IMAGE"
 }
 
-if $D image inspect "$IMAGE" >/dev/null 2>&1; then
+if [ "$(version_of "$IMAGE")" = "$VERSION" ]; then
   echo "ensure-test-image: $IMAGE present"
   build_web_image
   exit 0
 fi
+$D image rm -f "$IMAGE" >/dev/null 2>&1 || true
 
 # The image needs a statically linked busybox; Debian's busybox-static provides /bin/busybox.
 install_package busybox-static
@@ -85,7 +91,7 @@ ROOT="$(mktemp -d)"
 trap 'rm -rf "$ROOT"' EXIT
 mkdir -p "$ROOT"/{bin,etc,tmp,www,data,home/app}
 cp /bin/busybox "$ROOT/bin/busybox"
-for applet in sh ash httpd sleep cat ls echo id mkdir rm touch wc head tail grep sed env ps kill true false wget nc stat chmod date printf test; do
+for applet in sh ash httpd sleep cat ls echo id mkdir rm touch wc head tail grep sed env ps kill true false wget nc stat chmod date printf test find; do
   ln -s busybox "$ROOT/bin/$applet"
 done
 cat > "$ROOT/etc/passwd" <<'PW'
@@ -101,6 +107,6 @@ GR
 echo "berth test image" > "$ROOT/www/index.html"
 chmod 1777 "$ROOT/tmp"
 chown 1000:1000 "$ROOT/home/app" "$ROOT/data"
-tar -C "$ROOT" -c . | $D import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$IMAGE" >/dev/null
+tar -C "$ROOT" -c . | $D import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' -c "LABEL berth.test-image=$VERSION" - "$IMAGE" >/dev/null
 echo "ensure-test-image: built $IMAGE"
 build_web_image

@@ -42,12 +42,9 @@ public interface IAgentHostGrain : IGrainWithStringKey
     Task StopContainer(string containerId);
 
     /// <summary>Freezes a container (docker pause): memory and files stay, nothing runs. Repeating it changes nothing.</summary>
-    /// <summary>
-    /// Whether any file under <paramref name="path"/> changed within the last <paramref name="within"/>
-    /// (minute precision: <c>find -mmin</c> in the container); null when the container cannot tell (no find).
-    /// </summary>
-    [Alias("FilesChangedWithin")]
-    Task<bool?> FilesChangedWithin(string containerId, string path, TimeSpan within);
+    /// <summary>When a file under <paramref name="path"/> last changed (find and stat in the container, second precision).</summary>
+    [Alias("NewestFileChange")]
+    Task<StateFileActivity> NewestFileChange(string containerId, string path);
 
     [Alias("PauseContainer")]
     Task PauseContainer(string containerId);

@@ -112,7 +112,7 @@ public sealed record PoolSpec
     [Id(7)] public TimeSpan? ClaimIdleTimeout { get; init; }
     /// <summary>What the idle timeout does: release (state saved, container destroyed) or pause.</summary>
     [Id(8)] public IdleAction OnIdle { get; init; } = IdleAction.Release;
-    /// <summary>No file changed under the state directory for this long counts as idle too (needs <c>find</c> in the image); null: not checked.</summary>
+    /// <summary>No file changed under the state directory for this long counts as idle too (needs <c>find</c> and <c>stat</c> in the image); null: not checked.</summary>
     [Id(9)] public TimeSpan? FileIdleTtl { get; init; }
     /// <summary>A released container is saved, then kept paused for the same tenant this long (affinity); null: destroyed at once.</summary>
     [Id(10)] public TimeSpan? KeepReleased { get; init; }

@@ -214,16 +214,22 @@ public sealed partial class AgentHostGrain
         }
     }
 
-    public async Task<bool?> FilesChangedWithin(string containerId, string path, TimeSpan within)
+    public async Task<StateFileActivity> NewestFileChange(string containerId, string path)
     {
-        var minutes = Math.Max(1, (int)Math.Ceiling(within.TotalMinutes)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var found = false;
-        await foreach (var e in Exec(containerId, new ExecRequest { Command = ["find", path, "-type", "f", "-mmin", "-" + minutes] }, TimeSpan.FromSeconds(30), CancellationToken.None))
+        // One exec: every file's modification time in seconds, one per line (none for an empty directory).
+        var text = new System.Text.StringBuilder();
+        await foreach (var e in Exec(containerId, new ExecRequest { Command = ["find", path, "-type", "f", "-exec", "stat", "-c", "%Y", "{}", "+"] }, TimeSpan.FromSeconds(30), CancellationToken.None))
         {
-            if (e.Output is { Stream: OutputStream.Stdout, Data.Length: > 0 }) found = true;
-            if (e.Ended && e.ExitCode is not 0) return found ? true : null;
+            if (e.Output is { Stream: OutputStream.Stdout } output) text.Append(System.Text.Encoding.UTF8.GetString(output.Data));
+            if (e.Ended && e.ExitCode is not 0) return new StateFileActivity(false, null);
         }
-        return found;
+        long? newest = null;
+        foreach (var line in text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!long.TryParse(line, System.Globalization.CultureInfo.InvariantCulture, out var seconds)) return new StateFileActivity(false, null);
+            if (newest is null || seconds > newest) newest = seconds;
+        }
+        return new StateFileActivity(true, newest is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : null);
     }
 
     /// <summary>The uid and gid the container runs as (so a written file is the workload's own); root when it cannot tell.</summary>

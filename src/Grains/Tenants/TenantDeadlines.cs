@@ -8,12 +8,16 @@ namespace Berth.Tenants;
 /// </summary>
 public static class TenantDeadlines
 {
-    /// <summary>How often the state directory is looked at, as a share of pool.file_idle_ttl (at least every 5 s).</summary>
-    public static TimeSpan FileCheckInterval(TimeSpan ttl) => ttl / 4 > TimeSpan.FromSeconds(5) ? ttl / 4 : TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// When a claim turns idle by its files: <c>file_idle_ttl</c> after its newest file change, or
+    /// after the claim when none changed since. Past that, it is idle now.
+    /// </summary>
+    public static DateTimeOffset FileIdleAt(TenantClaimRecord record, TimeSpan ttl, DateTimeOffset? newestChange) =>
+        (newestChange is { } changed && changed > record.StateSince ? changed : record.StateSince) + ttl;
 
     /// <param name="lastActivity">The tenant's last use of the claim (proxy, exec, API calls, touch), if known.</param>
-    /// <param name="lastFileCheck">When the state directory was last found changed (or looked at), if ever in this activation.</param>
-    public static IEnumerable<(DateTimeOffset At, LifecycleDue Due)> Of(TenantClaimRecord record, DateTimeOffset? lastActivity, DateTimeOffset? lastFileCheck)
+    /// <param name="nextFileCheck">When the state directory is to be looked at next, as the last look found; null before the first.</param>
+    public static IEnumerable<(DateTimeOffset At, LifecycleDue Due)> Of(TenantClaimRecord record, DateTimeOffset? lastActivity, DateTimeOffset? nextFileCheck)
     {
         var life = record.Lifecycle;
         switch (record.State)
@@ -27,9 +31,7 @@ public static class TenantDeadlines
                 }
                 if (life?.FileIdleTtl is { } ttl && life.StateTarget is not null)
                 {
-                    yield return (lastFileCheck is { } checkedAt && checkedAt > record.StateSince
-                        ? checkedAt + FileCheckInterval(ttl)
-                        : record.StateSince + ttl, LifecycleDue.FileCheck);
+                    yield return (nextFileCheck is { } next && next > record.StateSince ? next : record.StateSince + ttl, LifecycleDue.FileCheck);
                 }
                 break;
             case TenantClaimState.Paused:
@@ -46,6 +48,6 @@ public static class TenantDeadlines
     }
 
     /// <summary>The earliest step of any claim, or null when none has a deadline.</summary>
-    public static DateTimeOffset? Earliest(IEnumerable<TenantClaimRecord> records, DateTimeOffset? lastActivity, DateTimeOffset? lastFileCheck) =>
-        records.SelectMany(r => Of(r, lastActivity, lastFileCheck)).Select(d => (DateTimeOffset?)d.At).Min();
+    public static DateTimeOffset? Earliest(IEnumerable<TenantClaimRecord> records, DateTimeOffset? lastActivity, Func<string, DateTimeOffset?> nextFileCheck) =>
+        records.SelectMany(r => Of(r, lastActivity, nextFileCheck(r.Workload))).Select(d => (DateTimeOffset?)d.At).Min();
 }

@@ -16,8 +16,10 @@ public sealed partial class TenantGrain
     private IGrainTimer? _deadlineTimer;
     private DateTimeOffset? _deadlineAt;
     private bool _lifecycleReminderRegistered;
-    /// <summary>When each claim's state directory was last looked at for changes (pool.file_idle_ttl), this activation.</summary>
+    /// <summary>When each claim's state directory is to be looked at next (pool.file_idle_ttl), as the last look found.</summary>
     private readonly Dictionary<string, DateTimeOffset> _fileChecks = new(StringComparer.Ordinal);
+
+    private DateTimeOffset? NextFileCheck(string workload) => _fileChecks.TryGetValue(workload, out var at) ? at : null;
     /// <summary>Before any touch this activation, the activation itself counts as activity: an idle claim is never released early.</summary>
     private DateTimeOffset _activatedAt;
 
@@ -281,9 +283,7 @@ public sealed partial class TenantGrain
     /// <summary>Arms one timer for the earliest time-driven step of any claim (and a reminder, so a new activation picks them up).</summary>
     private async Task ArmDeadlinesAsync()
     {
-        var next = state.State.Claims.Values
-            .SelectMany(r => TenantDeadlines.Of(r, LastActivity, _fileChecks.TryGetValue(r.Workload, out var at) ? at : null))
-            .Select(d => (DateTimeOffset?)d.At).Min();
+        var next = TenantDeadlines.Earliest(state.State.Claims.Values, LastActivity, NextFileCheck);
         if (next is not { } at)
         {
             _deadlineTimer?.Dispose();
@@ -324,7 +324,7 @@ public sealed partial class TenantGrain
         var now = Now;
         foreach (var record in state.State.Claims.Values.ToList())
         {
-            var due = TenantDeadlines.Of(record, LastActivity, _fileChecks.TryGetValue(record.Workload, out var at) ? at : null)
+            var due = TenantDeadlines.Of(record, LastActivity, NextFileCheck(record.Workload))
                 .Where(d => d.At <= now).OrderBy(d => d.Due).Select(d => d.Due).ToList();
             if (due.Count == 0) continue;
             try
@@ -353,11 +353,25 @@ public sealed partial class TenantGrain
                 await OnIdleAsync(record, $"no activity for pool.claim_idle_timeout ({record.Lifecycle!.IdleTimeout!.Value.TotalSeconds:0}s)");
                 break;
             case LifecycleDue.FileCheck:
-                _fileChecks[record.Workload] = Now;
                 var ttl = record.Lifecycle!.FileIdleTtl!.Value;
                 var container = record.Container!;
-                var changed = await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).FilesChangedWithin(container.ContainerId, record.Lifecycle.StateTarget!, ttl);
-                if (changed == false) await OnIdleAsync(record, $"no file changed under {record.Lifecycle.StateTarget} for pool.file_idle_ttl ({ttl.TotalSeconds:0}s)");
+                var files = await GrainFactory.GetGrain<IAgentHostGrain>(container.HostId).NewestFileChange(container.ContainerId, record.Lifecycle.StateTarget!);
+                if (!files.Known)
+                {
+                    // The image has no find or stat: never idle by its files; looked at again in case that changes.
+                    _fileChecks[record.Workload] = Now + ttl;
+                    break;
+                }
+                var idleAt = TenantDeadlines.FileIdleAt(record, ttl, files.NewestChange);
+                if (idleAt <= Now)
+                {
+                    _fileChecks.Remove(record.Workload);
+                    await OnIdleAsync(record, $"no file changed under {record.Lifecycle.StateTarget} for pool.file_idle_ttl ({ttl.TotalSeconds:0}s)");
+                }
+                else
+                {
+                    _fileChecks[record.Workload] = idleAt;
+                }
                 break;
             case LifecycleDue.PauseOver:
                 Publish(BerthEventType.Expired, record, "pool.pause_timeout");

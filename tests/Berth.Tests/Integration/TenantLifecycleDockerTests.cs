@@ -145,4 +145,27 @@ public sealed class TenantLifecycleDockerTests(BerthClusterFixture berth)
         Assert.NotNull(evicted.LastSnapshotAt);
         await Api.ReleaseOkAsync($"other-{workload}");
     }
+
+    [DockerFact]
+    public async Task A_claim_whose_state_files_stop_changing_is_released_while_a_writing_one_stays()
+    {
+        var busy = Workloads.NewId("busy");
+        var quiet = Workloads.NewId("quiet");
+        await RegisterAsync(busy, Counter(busy, max: 1, pool: "  file_idle_ttl: 3s"));
+        await RegisterAsync(quiet, Counter(quiet, max: 1, pool: "  file_idle_ttl: 3s").Replace("while true; do i=$((i+1)); echo $i > /data/count; sleep 0.1; done", "echo 1 > /data/count; exec sleep 3600"));
+        await Api.WaitForIdleAsync(busy, 1);
+        await Api.WaitForIdleAsync(quiet, 1);
+        var tenant = $"f-{busy}";
+        await Api.ClaimOkAsync(tenant, busy);
+        await Api.ClaimOkAsync(tenant, quiet);
+
+        var released = await Eventually.Until(() => ClaimOfAsync(tenant, quiet), c => c.State == TenantClaimState.Released, "the claim whose files stopped changing to be released");
+
+        Assert.NotNull(released.LastSnapshotAt);
+        // The writing one was looked at as often and stays (its newest change is never 3 s old).
+        Assert.Equal(TenantClaimState.Claimed, (await ClaimOfAsync(tenant, busy)).State);
+        var expired = System.Text.Json.JsonDocument.Parse(await Api.Http.GetStringAsync($"/events?since=0&tenant={tenant}&type=expired")).RootElement;
+        Assert.Contains("pool.file_idle_ttl", Assert.Single(expired.EnumerateArray()).GetProperty("reason").GetString());
+        await Api.ReleaseOkAsync(tenant, busy);
+    }
 }

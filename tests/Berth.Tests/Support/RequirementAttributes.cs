@@ -33,6 +33,12 @@ public sealed class PostgresDockerFactAttribute : FactAttribute
     public PostgresDockerFactAttribute() => Skip = Requirements.SkipReason(docker: true, postgres: true);
 }
 
+/// <summary>A fact that needs PostgreSQL (and nothing else).</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute() => Skip = Requirements.SkipReason(postgres: true);
+}
+
 /// <summary>A fact that needs the S3 server.</summary>
 public sealed class S3FactAttribute : FactAttribute
 {

@@ -248,6 +248,7 @@ public sealed partial class TenantGrain
         record.Apply(TenantClaimEvent.Kept, Now);
         await PersistAsync();
         await TellPoolAsync(record, ClaimMode.Parked);
+        await ArmDeadlinesAsync();
         return true;
     }
 

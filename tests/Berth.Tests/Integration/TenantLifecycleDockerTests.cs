@@ -58,6 +58,12 @@ public sealed class TenantLifecycleDockerTests(BerthClusterFixture berth)
         var claim = await Api.ClaimOkAsync(tenant, workload);
         await Eventually.Until(() => CountAsync(claim.ContainerId!), n => n >= 5, "the counter to count");
 
+        // A tenant key pauses its own tenant's container only.
+        using (var stranger = berth.Deployment.NewClient(await Api.CreateKeyAsync("tenant", $"other-{workload}")))
+        using (var denied = await stranger.PostAsync($"/tenants/{tenant}/pause", null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
         var paused = await PostAsync(tenant, "pause");
         Assert.Equal(TenantClaimState.Paused, paused.State);
         Assert.True((await berth.Docker.Containers.InspectContainerAsync(claim.ContainerId)).State.Paused);
@@ -104,6 +110,15 @@ public sealed class TenantLifecycleDockerTests(BerthClusterFixture berth)
         Assert.Equal(["claimed", "paused", "resumed", "stopped", "started", "released"],
             events.EnumerateArray().Select(e => e.GetProperty("type").GetString()).Where(t => t != "saved"));
         Assert.All(events.EnumerateArray(), e => Assert.Equal(workload, e.GetProperty("workload").GetString()));
+
+        // Each move is audited, the refused one with its 409.
+        var audit = await Eventually.Until(async () => System.Text.Json.JsonDocument.Parse(await Api.Http.GetStringAsync($"/audit?resource=tenant:{tenant}&limit=100")).RootElement,
+            a => a.EnumerateArray().Any(x => x.GetProperty("result").ToString() == "409"), "the lifecycle calls to be audited");
+        var actions = audit.EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        foreach (var verb in new[] { "pause", "stop", "start", "resume" })
+        {
+            Assert.Contains($"POST /tenants/{{tenantId}}/{verb}", actions);
+        }
     }
 
     [DockerFact]

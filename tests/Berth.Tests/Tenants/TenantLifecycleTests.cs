@@ -232,4 +232,36 @@ public sealed class TenantLifecycleTests(InMemoryClusterFixture fixture)
             gate.TrySetResult();
         }
     }
+
+    [Fact]
+    public async Task A_container_paused_past_pause_timeout_is_saved_and_destroyed()
+    {
+        var workload = await RegisterAsync("ptime", "  pause_timeout: 1s\n");
+        var tenantId = $"t-{workload}";
+        var tenant = _client.GetGrain<ITenantGrain>(tenantId);
+        var claimed = await tenant.Claim(workload, null);
+        await tenant.Pause(workload);
+
+        var released = await Eventually.Until(() => ClaimOf(tenant, workload), c => c.State == TenantClaimState.Released, "the paused claim to time out");
+
+        Assert.NotNull(released.LastSnapshotAt);
+        Assert.DoesNotContain(Runtime.Containers, c => c.Id == claimed.ContainerId);
+        Assert.Contains(fixture.Events.Events, e => e.TenantId == tenantId && e.Type == BerthEventType.Expired && e.Reason == "pool.pause_timeout");
+    }
+
+    [Fact]
+    public async Task A_kept_container_goes_once_keep_released_is_over()
+    {
+        var workload = await RegisterAsync("kover", "  keep_released: 1s\n");
+        var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
+        var claimed = await tenant.Claim(workload, null);
+        Assert.NotNull((await tenant.Release(workload, null)).KeptUntil);
+
+        await Eventually.Until(() => Runtime.Containers.All(c => c.Id != claimed.ContainerId), "the kept container to be destroyed");
+
+        var after = await ClaimOf(tenant, workload);
+        Assert.Null(after.KeptUntil);
+        Assert.Null(after.ContainerId);
+        Assert.NotEqual(claimed.ContainerId, (await tenant.Claim(workload, null)).ContainerId);
+    }
 }

@@ -241,6 +241,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             // engine's: the host stays healthy for every other workload.
             _lastError = ex.Message;
             _logger.LogWarning("Member {Member} of {Workload} did not start on {Host}: {Error}", request.MemberId, request.Spec.Id, HostId, ex.Message);
+            Telemetry.BerthMetrics.CreateFailed(request.Spec.Id, HostId, engineFault: false);
             throw;
         }
         catch (Exception ex)
@@ -250,6 +251,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             _lastError = ex.Message;
             if (IsUnreachable(ex)) _unreachable = ex.Message;
             _logger.LogWarning(ex, "Creating member {Member} of {Workload} on {Host} failed", request.MemberId, request.Spec.Id, HostId);
+            Telemetry.BerthMetrics.CreateFailed(request.Spec.Id, HostId, engineFault: true);
             throw;
         }
         finally

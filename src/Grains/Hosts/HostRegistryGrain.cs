@@ -94,6 +94,14 @@ public sealed class HostRegistryGrain(
         }
         if (down.Count > 0) await PersistAsync();
         if (Now - _lastWake >= _options.HostSweepInterval) WakeHosts();
+        Telemetry.BerthGauges.ReportHosts(_books.Entries());
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The next activation (maybe on another silo) reports the hosts from there.
+        Telemetry.BerthGauges.ForgetHosts();
+        return Task.CompletedTask;
     }
 
     /// <summary>

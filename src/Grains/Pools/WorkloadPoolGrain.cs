@@ -800,6 +800,7 @@ public sealed class WorkloadPoolGrain(
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         await RefreshHostsAsync();
+        Telemetry.BerthGauges.ReportPool(Workload, Telemetry.PoolCounts.Of(_books));
         var spec = Books.Spec;
         var now = Now;
         var changed = false;
@@ -950,6 +951,7 @@ public sealed class WorkloadPoolGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        Telemetry.BerthGauges.ForgetPool(Workload);
         if (_unsavedChanges)
         {
             await PersistAsync();

@@ -59,7 +59,7 @@ public sealed partial class TenantGrain(
         await ArmDeadlinesAsync();
     }
 
-    public async Task<TenantClaimView> Claim(string workload, string? operationId, TimeSpan? ttl = null)
+    private async Task<TenantClaimView> ClaimCoreAsync(string workload, string? operationId, TimeSpan? ttl)
     {
         _lastActivity = Now;
         if (state.State.Claims.TryGetValue(workload, out var existing) && existing.State == TenantClaimState.Claimed)

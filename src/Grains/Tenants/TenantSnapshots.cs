@@ -46,6 +46,7 @@ public sealed class TenantSnapshots(
     /// </summary>
     public async Task TakeAsync(TenantClaimRecord record, StateSync sync, RunningContainer container)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshotId = NewSnapshotId();
         var previous = Latest(record.Workload)?.PartsOr(sync.Target) ?? [];
         var (parts, written) = await SavePartsAsync(record.Workload, sync, container, snapshotId, previous);
@@ -70,6 +71,7 @@ public sealed class TenantSnapshots(
             }
         }
         await persist();
+        Telemetry.BerthMetrics.Snapshotted(record.Workload, Summarize(parts).ContentBytes, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         events.Publish(Events.BerthEvents.Draft(BerthEventType.Saved, tenantId, record.Workload, container, $"snapshot {snapshotId}, {Summarize(parts).ContentBytes} bytes"));
         // A part a recovered snapshot carried forward (a path it did not save) stays while that one is kept.
         var kept = history.SelectMany(h => h.PartsOr(sync.Target)).Concat(State.Recovered.SelectMany(r => r.Parts))

@@ -15,7 +15,9 @@ public static class BerthSiloBuilderExtensions
     public static IServiceCollection AddBerthGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<BerthOptions>().Bind(configuration.GetSection(BerthOptions.Section))
-            .Configure(o => o.Agent ??= ReadAgent(configuration));
+            .Configure(o => o.Agent ??= ReadAgent(configuration))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<BerthOptions>, BerthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddKeyedSingleton(BerthClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         var options = configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();

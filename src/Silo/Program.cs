@@ -11,7 +11,8 @@ var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<Silo
 var berthOptions = builder.Configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
 var databaseOptions = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
 
-builder.Services.Configure<SiloOptions>(builder.Configuration.GetSection(SiloOptions.Section));
+builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddBerthSiloTelemetry(builder.Configuration, siloOptions);
 builder.Services.AddBerthGrainServices(builder.Configuration);
 builder.Services.UseStoredBerthEvents(databaseOptions);
 var agentOptions = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>();
@@ -24,6 +25,8 @@ builder.UseOrleans(silo =>
     silo.UseBerthDatabase(databaseOptions, siloOptions, berthOptions.ClusterId);
     silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
     silo.AddDashboard();
+    // Trace context travels with grain calls, so a gateway request's trace runs on through the grains.
+    if (SiloTelemetry.OtlpEnabled(builder.Configuration)) silo.AddActivityPropagation();
     // An agent silo says whose engine it is, so that host's grain is placed on it alone (AgentHostPlacement).
     silo.UseSiloMetadata(isAgent
         ? new Dictionary<string, string> { [Berth.Hosts.AgentSilos.MetadataKey] = agentOptions!.HostId }

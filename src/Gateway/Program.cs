@@ -5,9 +5,11 @@ using Berth.Gateway;
 using Berth.Gateway.Audit;
 using Berth.Gateway.Cluster;
 using Berth.Gateway.Endpoints;
+using Berth.Gateway.Health;
 using Berth.Gateway.Problems;
 using Berth.Gateway.Proxy;
 using Berth.Gateway.Security;
+using Berth.Gateway.Telemetry;
 using Berth.Grains;
 
 using Orleans.Dashboard;
@@ -41,6 +43,8 @@ builder.UseOrleansClient(client =>
     client.UseConnectionRetryFilter<ConnectRetryFilter>();
     client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = gatewayOptions.CallTimeout);
     client.AddDashboard();
+    // Trace context travels with grain calls, so a request's trace runs on through the grains.
+    if (GatewayTelemetry.OtlpEnabled(builder.Configuration)) client.AddActivityPropagation();
 });
 
 builder.Services.ConfigureHttpJsonOptions(o =>
@@ -65,6 +69,9 @@ builder.Services.AddSingleton<IAuditLog>(databaseOptions.Provider switch
     _ => new MemoryAuditLog(),
 });
 builder.Services.AddSingleton<AuditWriter>();
+builder.Services.ValidateGatewaySettings();
+builder.Services.AddBerthHealthChecks();
+builder.Services.AddBerthGatewayTelemetry(builder.Configuration);
 builder.Services.AddHostedService(services => services.GetRequiredService<AuditWriter>());
 
 var app = builder.Build();
@@ -87,12 +94,8 @@ app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("Health").AllowAnonymous();
-app.MapGet("/readyz", async (IClusterClient cluster) =>
-{
-    await cluster.GetGrain<IWorkloadCatalogGrain>(0).List();
-    return Results.Ok(new { status = "ready" });
-}).WithTags("Health").AllowAnonymous();
+app.MapBerthHealthChecks();
+app.MapBerthMetrics();
 app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapHostEndpoints();

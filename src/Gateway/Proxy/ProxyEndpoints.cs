@@ -84,13 +84,13 @@ public static class ProxyEndpoints
         // Routing matches ".../8080/" here too (a trailing slash is ignored): only the bare ".../8080" is redirected,
         // since an app's relative links would otherwise resolve one level up, outside the proxy.
         group.Map("", (HttpContext context, string tenantId, int port) => context.Request.Path.Value!.EndsWith('/')
-                ? ForwardAsync(context, tenantId, port, path: "")
+                ? ProxyMetrics.CountAsync(context, ForwardAsync(context, tenantId, port, path: ""))
                 : Results.Redirect($"{context.Request.PathBase}{context.Request.Path}/{context.Request.QueryString}", permanent: false, preserveMethod: true).ExecuteAsync(context))
             .AllowAnonymous()
             .WithMetadata(new ProxiedTraffic())
             .ExcludeFromDescription();
 
-        group.Map("/{**path}", (HttpContext context, string tenantId, int port, string? path) => ForwardAsync(context, tenantId, port, path ?? ""))
+        group.Map("/{**path}", (HttpContext context, string tenantId, int port, string? path) => ProxyMetrics.CountAsync(context, ForwardAsync(context, tenantId, port, path ?? "")))
             .AllowAnonymous() // authorized inside: a signed link is accepted here and nowhere else
             .WithMetadata(new ProxiedTraffic())
             .WithSummary("Forward any request to the claimed container's declared port (WebSockets and SSE included)");

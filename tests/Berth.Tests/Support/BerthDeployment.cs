@@ -22,6 +22,7 @@ public sealed class BerthDeployment : IAsyncDisposable
     private readonly string _workDir;
     private readonly int[] _siloPorts;
     private readonly int[] _gatewayPorts;
+    private readonly int[] _metricsPorts;
     private readonly BerthProcess?[] _silos;
     private readonly List<BerthProcess> _retired = [];
     private BerthProcess? _gateway;
@@ -43,6 +44,7 @@ public sealed class BerthDeployment : IAsyncDisposable
         _workDir = Path.Combine(Path.GetTempPath(), "berth-tests", ClusterId);
         _siloPorts = Enumerable.Range(0, silos).Select(_ => FreePort.Next()).ToArray();
         _gatewayPorts = Enumerable.Range(0, silos).Select(_ => FreePort.Next()).ToArray();
+        _metricsPorts = Enumerable.Range(0, silos).Select(_ => FreePort.Next()).ToArray();
         _silos = new BerthProcess?[silos];
         HttpPort = FreePort.Next();
         AdminKey = $"bk_{Guid.NewGuid():N}"[..15] + "_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -60,6 +62,9 @@ public sealed class BerthDeployment : IAsyncDisposable
 
     /// <summary>The silos' gateway (Orleans client) ports, by silo index.</summary>
     public IReadOnlyList<int> SiloGatewayPorts => _gatewayPorts;
+
+    /// <summary>The silos' Prometheus ports (<c>Silo__MetricsPort</c>, on 127.0.0.1), by silo index.</summary>
+    public IReadOnlyList<int> SiloMetricsPorts => _metricsPorts;
 
     /// <summary>The environment the gateway is started with, e.g. to start another Orleans client like it.</summary>
     public IReadOnlyDictionary<string, string> NewGatewayEnvironment() => GatewayEnvironment();
@@ -150,6 +155,7 @@ public sealed class BerthDeployment : IAsyncDisposable
         var env = CommonEnvironment();
         env["Silo__SiloPort"] = _siloPorts[index].ToString();
         env["Silo__GatewayPort"] = _gatewayPorts[index].ToString();
+        env["Silo__MetricsPort"] = _metricsPorts[index].ToString();
         env["Silo__WorkloadsDirectory"] = Path.Combine(_workDir, "workloads");
         env["Berth__ClusterId"] = ClusterId;
         env["Berth__HostSweepInterval"] = "00:00:00.500";

@@ -44,6 +44,12 @@ public sealed partial class BerthProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Once exited: its exit code.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits until the process exits (and its last output is read), or the token ends.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     public string Tail(int lines = 60) => string.Join(Environment.NewLine, _output.TakeLast(lines));
 
     public IReadOnlyList<string> Output => [.. _output];

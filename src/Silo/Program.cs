@@ -23,6 +23,8 @@ builder.UseOrleans(silo =>
 {
     silo.UseBerthDatabase(databaseOptions, siloOptions, berthOptions.ClusterId);
     silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
+    // Only under Kubernetes, by explicit setting: elsewhere nothing here changes.
+    if (siloOptions.Kubernetes) silo.UseBerthKubernetesHosting(siloOptions, databaseOptions);
     silo.AddDashboard();
     // An agent silo says whose engine it is, so that host's grain is placed on it alone (AgentHostPlacement).
     silo.UseSiloMetadata(isAgent

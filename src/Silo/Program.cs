@@ -24,6 +24,8 @@ builder.UseOrleans(silo =>
 {
     silo.UseBerthDatabase(databaseOptions, siloOptions, berthOptions.ClusterId);
     silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
+    // Only under Kubernetes, by explicit setting: elsewhere nothing here changes.
+    if (siloOptions.Kubernetes) silo.UseBerthKubernetesHosting(siloOptions, databaseOptions);
     silo.AddDashboard();
     // Trace context travels with grain calls, so a gateway request's trace runs on through the grains.
     if (SiloTelemetry.OtlpEnabled(builder.Configuration)) silo.AddActivityPropagation();

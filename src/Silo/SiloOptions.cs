@@ -33,4 +33,11 @@ public sealed class SiloOptions
 
     /// <summary>Directory of workload specs (*.yaml, *.yml, *.json) loaded at start-up; relative to the working directory.</summary>
     public string WorkloadsDirectory { get; set; } = "workloads";
+
+    /// <summary>
+    /// Run under Kubernetes (<c>Silo__Kubernetes=true</c>, set by deploy/kubernetes): the silo takes
+    /// its pod's name and ties its membership to its pod (KubernetesHosting). Opt-in, not detected,
+    /// so that a silo that merely happens to run in a pod keeps its old behaviour.
+    /// </summary>
+    public bool Kubernetes { get; set; }
 }

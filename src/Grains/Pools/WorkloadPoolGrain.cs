@@ -71,6 +71,12 @@ public sealed class WorkloadPoolGrain(
         // Background creates of a previous activation report to nobody now (their callbacks may
         // still arrive and are then refused): give their slots up and let the refill start afresh.
         var orphanedCreates = Members.Where(m => m.State == PoolMemberState.Creating && m.TenantId is null).ToList();
+        // Removals a previous activation asked for may never have arrived (it was stopping with its
+        // silo, say): ask again now rather than at their deadline. Removal by member label is idempotent.
+        foreach (var member in Members.Where(m => m.State == PoolMemberState.Destroying && !IsGone(m.HostId)).ToList())
+        {
+            _ = GrainFactory.GetGrain<IAgentHostGrain>(member.HostId).DestroyMember(Workload, member.MemberId, member.ContainerId);
+        }
         foreach (var member in orphanedCreates)
         {
             BeginDestroy(member, "its create was started by a previous activation");

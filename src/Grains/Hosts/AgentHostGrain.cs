@@ -350,7 +350,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             try
             {
                 // Straight to the engine (a resume is on the claim path); only a refusal costs an inspect.
-                await change(containerId, CancellationToken.None);
+                await ChangeRunStateAsync(containerId, change);
             }
             catch (Exception ex) when (ex is not (ContainerNotFoundException or BerthException))
             {
@@ -365,6 +365,26 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         catch (Exception ex) when (ex is not BerthException)
         {
             throw BerthException.Unavailable($"Docker host '{HostId}' could not {verb} container {containerId}: {ex.Message}", _options.RetryAfterSeconds);
+        }
+    }
+
+    /// <summary>
+    /// The freezer can fail to stop every process at once on a loaded machine (runc: "unable to
+    /// freeze"); the engine leaves the container running, so a few quick retries settle it.
+    /// </summary>
+    private static async Task ChangeRunStateAsync(string containerId, Func<string, CancellationToken, Task> change)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await change(containerId, CancellationToken.None);
+                return;
+            }
+            catch (Docker.DotNet.DockerApiException ex) when (attempt < 5 && ex.ResponseBody.Contains("unable to freeze", StringComparison.OrdinalIgnoreCase))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
         }
     }
 

@@ -60,6 +60,15 @@ public sealed class FuzzTests
             requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/release", null));
             requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/sync", null));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/{e}/status"));
+            foreach (var verb in new[] { "pause", "resume", "stop", "start", "touch" })
+            {
+                requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/{verb}", null));
+            }
+            requests.Add(() => Json(HttpMethod.Post, "/tenants/ok/extend", $"{{\"ttl\":\"{e}\"}}"));
+            requests.Add(() => Json(HttpMethod.Post, "/tenants/ok/claim", $"{{\"workload\":\"web\",\"ttl\":\"{e}\"}}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/events?tenant={e}&since={e}&type={e}&limit={e}"));
+            requests.Add(() => Json(HttpMethod.Post, "/webhooks", $"{{\"url\":\"{e}\"}}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/webhooks/{e}"));
             requests.Add(() => Json(HttpMethod.Post, $"/api/v1/tenants/{e}/claim", "{\"poolId\":\"web\"}"));
             requests.Add(() => Json(HttpMethod.Post, $"/api/v1/tenants/{e}/release", null));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tenants/{e}/status"));

@@ -26,6 +26,8 @@ builder.UseOrleans(silo =>
     silo.UseBerthClusterTls(builder.Configuration, databaseOptions.Provider);
     // Only under Kubernetes, by explicit setting: elsewhere nothing here changes.
     if (siloOptions.Kubernetes) silo.UseBerthKubernetesHosting(siloOptions, databaseOptions);
+    // How fast a dead silo is declared dead (and its grains move): Orleans' defaults, or Silo:Membership.
+    silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
     silo.AddDashboard();
     // Trace context travels with grain calls, so a gateway request's trace runs on through the grains.
     if (SiloTelemetry.OtlpEnabled(builder.Configuration)) silo.AddActivityPropagation();

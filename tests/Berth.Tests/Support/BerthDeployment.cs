@@ -158,6 +158,9 @@ public sealed class BerthDeployment : IAsyncDisposable
         env["Silo__MetricsPort"] = _metricsPorts[index].ToString();
         env["Silo__WorkloadsDirectory"] = Path.Combine(_workDir, "workloads");
         env["Berth__ClusterId"] = ClusterId;
+        // Killed silos are declared dead in seconds, not Orleans' default half-minute or more.
+        env["Silo__Membership__ProbeTimeout"] = "00:00:02";
+        env["Silo__Membership__NumMissedProbesLimit"] = "2";
         env["Berth__HostSweepInterval"] = "00:00:00.500";
         env["Berth__PoolTickInterval"] = "00:00:00.500";
         env["Berth__OrphanGracePeriod"] = "00:00:05";

@@ -84,20 +84,7 @@ public sealed class MetricsTests(BerthClusterFixture berth)
     public async Task A_snapshot_and_a_failed_create_show_on_the_silo_metrics()
     {
         var stateful = Workloads.NewId("snapmet");
-        (await berth.Api.PutWorkloadYamlAsync(stateful, $"""
-            id: {stateful}
-            image: {DockerRequirement.TestImage}
-            command: ["sleep", "3600"]
-            user: "1000:1000"
-            volumes:
-              state:
-                target: /data
-            sync:
-              sink: filesystem
-            pool:
-              min_size: 0
-              max_size: 1
-            """)).EnsureSuccessStatusCode();
+        (await berth.Api.PutWorkloadYamlAsync(stateful, StateSyncTests.StatefulWorkload(stateful, "filesystem"))).EnsureSuccessStatusCode();
         var tenant = $"t-{stateful}";
         var claim = await berth.Api.ClaimOkAsync(tenant, stateful);
         const int stateBytes = 200_000;

@@ -9,7 +9,7 @@ namespace Berth.Tests.Support;
 /// export and keeps the spans of <c>POST /v1/traces</c>, read from the protobuf with the few fields
 /// the tests look at. Metrics exports are accepted and dropped.
 /// </summary>
-public sealed class OtlpReceiver : IDisposable
+public sealed class OtlpReceiver : LoopbackHttpListener
 {
     /// <summary>One exported span: the exporting process's <c>service.name</c>, its trace id (hex) and name, its string attributes.</summary>
     public sealed record Span(string Service, string TraceId, string Name, IReadOnlyDictionary<string, string> Attributes);
@@ -17,19 +17,7 @@ public sealed class OtlpReceiver : IDisposable
     /// <summary>Bounds what a long test run keeps: the shared deployment exports every test's spans.</summary>
     private const int MaxSpans = 200_000;
 
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
     private readonly ConcurrentQueue<Span> _spans = new();
-
-    public OtlpReceiver()
-    {
-        Port = FreePort.Next();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
-    }
-
-    public int Port { get; }
 
     /// <summary>What a silo or gateway needs to export here, with a short batch delay so spans arrive soon.</summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
@@ -43,39 +31,19 @@ public sealed class OtlpReceiver : IDisposable
 
     public IEnumerable<Span> SpansOf(string traceId) => _spans.Where(s => s.TraceId == traceId);
 
-    private async Task LoopAsync()
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        if (context.Request.HttpMethod == "POST" && context.Request.Url?.AbsolutePath == "/v1/traces")
         {
-            HttpListenerContext context;
-            try
+            foreach (var span in ReadTraces(body.ToArray())) _spans.Enqueue(span);
+            while (_spans.Count > MaxSpans && _spans.TryDequeue(out _))
             {
-                context = await _listener.GetContextAsync();
             }
-            catch (Exception)
-            {
-                return; // stopped
-            }
-            try
-            {
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                if (context.Request.HttpMethod == "POST" && context.Request.Url?.AbsolutePath == "/v1/traces")
-                {
-                    foreach (var span in ReadTraces(body.ToArray())) _spans.Enqueue(span);
-                    while (_spans.Count > MaxSpans && _spans.TryDequeue(out _))
-                    {
-                    }
-                }
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = "application/x-protobuf";
-            }
-            catch (Exception)
-            {
-                context.Response.StatusCode = 400;
-            }
-            context.Response.Close();
         }
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/x-protobuf";
     }
 
     // opentelemetry/proto/collector/trace/v1: ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1 }
@@ -173,12 +141,5 @@ public sealed class OtlpReceiver : IDisposable
             if ((b & 0x80) == 0) return value;
         }
         throw new InvalidDataException("varint longer than 64 bits");
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
     }
 }

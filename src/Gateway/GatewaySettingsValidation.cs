@@ -13,6 +13,8 @@ public static class GatewaySettingsValidation
     public static IServiceCollection ValidateGatewaySettings(this IServiceCollection services)
     {
         services.AddOptions<GatewayOptions>()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ServiceId), "Gateway:ServiceId must not be empty")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ClusterId), "Gateway:ClusterId must not be empty")
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero, Positive("Gateway:ConnectTimeout"))
             .Validate(o => o.CallTimeout > TimeSpan.Zero, Positive("Gateway:CallTimeout"))
             .Validate(o => o.RetryBudget >= TimeSpan.Zero, "Gateway:RetryBudget must not be negative")
@@ -31,6 +33,8 @@ public static class GatewaySettingsValidation
                 "Gateway:Proxy:DefaultLinkTtl must be positive and at most Gateway:Proxy:MaxLinkTtl")
             .Validate(o => o.PermitsPerSecond > 0, "Gateway:Proxy:PermitsPerSecond must be at least 1")
             .Validate(o => o.Burst > 0, "Gateway:Proxy:Burst must be at least 1")
+            .Validate(o => o.Domain is not { Length: > 0 } domain || Uri.CheckHostName(domain.Trim('.')) == UriHostNameType.Dns,
+                "Gateway:Proxy:Domain must be a DNS name (proxy.example.com)")
             .ValidateOnStart();
         services.AddOptions<ContainerAccessOptions>()
             .Validate(o => o.ExecTimeout > TimeSpan.Zero && o.ExecTimeout <= o.MaxExecTimeout,
@@ -40,6 +44,10 @@ public static class GatewaySettingsValidation
             .ValidateOnStart();
         services.AddOptions<AuthOptions>()
             .Validate(o => o.KeyCacheDuration >= TimeSpan.Zero, "Auth:KeyCacheDuration must not be negative")
+            // Registered in the background once a silo answers: checked here so a typo stops the start instead.
+            .Validate(o => o.BootstrapAdminKey is not { Length: > 0 } key || ApiKeyFormat.IdOf(key) is not null,
+                "Auth:BootstrapAdminKey must look like bk_{id}_{secret}")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.BootstrapKeyFile), "Auth:BootstrapKeyFile must not be empty")
             .Validate(o => !o.Jwt.Enabled || !string.IsNullOrWhiteSpace(o.Jwt.RoleClaim), "Auth:Jwt:RoleClaim must not be empty when JWTs are accepted")
             .ValidateOnStart();
         return services;

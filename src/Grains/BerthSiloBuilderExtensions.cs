@@ -33,7 +33,10 @@ public static class BerthSiloBuilderExtensions
         services.TryAddSingleton<IContainerRuntimeProvider, DockerRuntimeProvider>();
         services.TryAddSingleton<BerthOwnAddresses>();
         services.TryAddSingleton<IHostFirewall, IptablesHostFirewall>();
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Validate(o => o.Provider != DatabaseProvider.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "Database:ConnectionString must be set when Database:Provider is Postgres")
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, FilesystemSnapshotSink>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, PostgresSnapshotSink>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISnapshotSink, S3SnapshotSink>());

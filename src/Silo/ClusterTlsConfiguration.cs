@@ -113,6 +113,10 @@ internal static class ClusterTlsConfiguration
                     : "."));
         }
 
+        if (options.HandshakeTimeout <= TimeSpan.Zero)
+        {
+            throw Fail($"{ClusterTlsOptions.EnvironmentPrefix}HandshakeTimeout must be a positive duration (is {options.HandshakeTimeout})");
+        }
         var certificate = LoadCertificate(options);
         var authorities = LoadAuthorities(options);
         CheckUsage(certificate, server);

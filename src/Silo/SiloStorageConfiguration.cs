@@ -73,5 +73,7 @@ public static class SiloStorageConfiguration
     private static IPAddress AdvertisedAddress(SiloOptions options) =>
         options.AdvertisedAddress.Equals("auto", StringComparison.OrdinalIgnoreCase)
             ? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
-            : IPAddress.Parse(options.AdvertisedAddress);
+            : IPAddress.TryParse(options.AdvertisedAddress, out var address) ? address
+            // Read while the silo is wired up, before the options are validated: the same message.
+            : throw new InvalidOperationException(SiloOptions.AddressError(options.AdvertisedAddress));
 }

@@ -26,7 +26,8 @@ public static class SiloTelemetry
         telemetry.WithMetrics(metrics =>
         {
             metrics.AddMeter(BerthMetrics.MeterName, OrleansMeter);
-            if (silo.MetricsPort > 0)
+            // An out-of-range port is left to the options' validation, which names the setting.
+            if (silo.MetricsPort is > 0 and <= 65535)
             {
                 metrics.AddPrometheusHttpListener(o =>
                 {

@@ -214,6 +214,9 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         var runtime = Runtime;
         var spec = ContainerSpecBuilder.Build(request, Host, _options);
         var background = request.TenantId is null;
+        using var span = Telemetry.BerthSpans.Step("berth.member.create", HostId, request.Spec.Id);
+        span?.SetTag("berth.member", request.MemberId);
+        span?.SetTag(Telemetry.BerthSpans.Tenant, request.TenantId);
         // Outside the failure count below: a host that cannot enforce egress policy is not a broken engine.
         if (spec.Egress is { } egress)
         {
@@ -230,6 +233,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             var deadline = Pools.MemberDeadlines.Create(request.Spec, _options);
             using var timeout = new CancellationTokenSource(background || deadline < ColdCreateLimit ? deadline : ColdCreateLimit);
             var container = await provisioner.ProvisionAsync(spec, timeout.Token);
+            span?.SetTag(Telemetry.BerthSpans.Container, Telemetry.BerthSpans.ShortId(container.ContainerId));
             _consecutiveFailures = 0;
             _unreachable = null;
             _logger.LogDebug("Created member {Member} of {Workload} as container {ContainerId} on {Host}", request.MemberId, request.Spec.Id, container.ContainerId, HostId);
@@ -240,6 +244,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             // A missing image or a container that will not start is the workload's fault, not the
             // engine's: the host stays healthy for every other workload.
             _lastError = ex.Message;
+            Telemetry.BerthSpans.Failed(span, ex);
             _logger.LogWarning("Member {Member} of {Workload} did not start on {Host}: {Error}", request.MemberId, request.Spec.Id, HostId, ex.Message);
             Telemetry.BerthMetrics.CreateFailed(request.Spec.Id, HostId, engineFault: false);
             throw;
@@ -250,6 +255,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             _lastFailureAt = _clock.GetUtcNow();
             _lastError = ex.Message;
             if (IsUnreachable(ex)) _unreachable = ex.Message;
+            Telemetry.BerthSpans.Failed(span, ex);
             _logger.LogWarning(ex, "Creating member {Member} of {Workload} on {Host} failed", request.MemberId, request.Spec.Id, HostId);
             Telemetry.BerthMetrics.CreateFailed(request.Spec.Id, HostId, engineFault: true);
             throw;
@@ -411,12 +417,18 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
 
     public async Task<SnapshotDigest> SaveSnapshot(string containerId, string path, SnapshotKey key, string sink, SinkLocation? location, long maxBytes, StoredSnapshot? addTo)
     {
+        using var span = SnapshotSpan("berth.snapshot.save", containerId, path, key, sink);
         try
         {
             var digest = await _snapshots.SaveAsync(Runtime, containerId, path, key, sink, location, maxBytes, addTo, CancellationToken.None);
+            span?.SetTag("berth.snapshot.bytes", digest.ContentBytes);
             _logger.LogInformation("Saved snapshot {Snapshot} of container {ContainerId} to {Sink}: {Bytes} bytes, sha256 {Sha256}",
                 key, containerId, sink, digest.StoredBytes, digest.Sha256);
             return digest;
+        }
+        catch (Exception ex) when (Telemetry.BerthSpans.Failed(span, ex))
+        {
+            throw;
         }
         catch (ContainerNotFoundException)
         {
@@ -430,15 +442,32 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
 
     public async Task RestoreSnapshot(string containerId, string path, StoredSnapshot snapshot, long maxBytes, string? volumeRoot)
     {
+        using var span = SnapshotSpan("berth.snapshot.restore", containerId, path, snapshot.Key, snapshot.Sink);
+        span?.SetTag("berth.snapshot.bytes", snapshot.Digest.ContentBytes);
         try
         {
             await _snapshots.RestoreAsync(Runtime, containerId, path, volumeRoot, snapshot, maxBytes, CancellationToken.None);
             _logger.LogInformation("Restored snapshot {Snapshot} from {Sink} into {Path} of container {ContainerId}", snapshot.Key, snapshot.Sink, path, containerId);
         }
+        catch (Exception ex) when (Telemetry.BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
         catch (Exception ex) when (ex is not BerthException)
         {
             throw BerthException.Unavailable($"restoring snapshot {snapshot.Key} from '{snapshot.Sink}' into {path} of container {containerId} failed: {ex.Message}", _options.RetryAfterSeconds);
         }
+    }
+
+    /// <summary>One synced path's part moving between a container and its sink; the docker.archive.* spans are its children.</summary>
+    private System.Diagnostics.Activity? SnapshotSpan(string name, string containerId, string path, SnapshotKey key, string sink)
+    {
+        var span = Telemetry.BerthSpans.Step(name, HostId, key.Workload, containerId);
+        span?.SetTag(Telemetry.BerthSpans.Tenant, key.TenantId);
+        span?.SetTag("berth.snapshot", key.SnapshotId);
+        span?.SetTag("berth.sink", sink);
+        span?.SetTag("file.path", path);
+        return span;
     }
 
     public Task<HostView> GetView() => _host is null ? throw NotUsable() : Task.FromResult(new HostView(

@@ -2,13 +2,17 @@ using System.Net;
 using Berth.Contracts;
 using Berth.Network;
 using Berth.Specs;
+using Berth.Telemetry;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
 namespace Berth.Runtime;
 
-/// <summary>A real Docker engine through Docker.DotNet.</summary>
-public sealed class DockerContainerRuntime(DockerClient client) : IContainerRuntime, IDisposable
+/// <summary>
+/// A real Docker engine through Docker.DotNet. Each engine call is a <c>docker.*</c> span
+/// (<see cref="BerthSpans.Docker"/>) tagged with <paramref name="hostId"/> and the container.
+/// </summary>
+public sealed class DockerContainerRuntime(DockerClient client, string hostId) : IContainerRuntime, IDisposable
 {
     private const string IccOption = "com.docker.network.bridge.enable_icc";
     private const string BridgeNameOption = "com.docker.network.bridge.name";
@@ -57,14 +61,23 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
                 IpcMode = spec.IpcMode ?? "private",
             },
         };
+        using var span = BerthSpans.Docker("container.create", hostId);
+        span?.SetTag("container.image.name", spec.Image);
+        if (spec.Labels.TryGetValue(BerthLabels.Workload, out var workload)) span?.SetTag(BerthSpans.Workload, workload);
         try
         {
             var response = await client.Containers.CreateContainerAsync(parameters, cancellationToken);
+            span?.SetTag(BerthSpans.Container, BerthSpans.ShortId(response.ID));
             return response.ID;
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
+            BerthSpans.Failed(span, ex);
             throw new ImageNotFoundException(spec.Image);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
         }
     }
 
@@ -72,6 +85,8 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
     {
         var name = TenantNetworks.NetworkName(prefix, policy);
         if (_networksReady.TryGetValue(name, out var ready)) return ready;
+        using var span = BerthSpans.Docker("network.ensure", hostId);
+        span?.SetTag("network.name", name);
         await _networkLock.WaitAsync(cancellationToken);
         try
         {
@@ -116,6 +131,10 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
             }
             return _networksReady[name] = new TenantNetwork(name, bridge, policy, engineKey);
         }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
         finally
         {
             _networkLock.Release();
@@ -124,6 +143,7 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
 
     public async Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken)
     {
+        using var span = BerthSpans.Docker("network.list", hostId);
         var engineKey = await EngineKeyAsync(cancellationToken);
         var networks = await client.Networks.ListNetworksAsync(new NetworksListParameters
         {
@@ -155,19 +175,38 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
 
     private string? _engineKey;
 
-    public async Task StartAsync(string containerId, CancellationToken cancellationToken) =>
-        await client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+    public async Task StartAsync(string containerId, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("container.start", hostId, containerId);
+        try
+        {
+            await client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
+    }
 
     public async Task<ContainerInspection?> InspectAsync(string containerId, CancellationToken cancellationToken)
     {
         ContainerInspectResponse response;
-        try
+        using (var span = BerthSpans.Docker("container.inspect", hostId, containerId))
         {
-            response = await client.Containers.InspectContainerAsync(containerId, cancellationToken);
-        }
-        catch (DockerContainerNotFoundException)
-        {
-            return null;
+            try
+            {
+                response = await client.Containers.InspectContainerAsync(containerId, cancellationToken);
+                span?.SetTag("container.state", response.State?.Status);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                span?.SetTag("container.state", "absent");
+                return null;
+            }
+            catch (Exception ex) when (BerthSpans.Failed(span, ex))
+            {
+                throw;
+            }
         }
         var endpoints = new List<ContainerEndpoint>();
         foreach (var (key, bindings) in response.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
@@ -194,6 +233,7 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
 
     public async Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
+        using var span = BerthSpans.Docker("container.remove", hostId, containerId);
         try
         {
             await client.Containers.RemoveContainerAsync(
@@ -201,16 +241,22 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         }
         catch (DockerContainerNotFoundException)
         {
+            span?.SetTag("container.state", "absent");
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict && ex.ResponseBody.Contains("already in progress"))
         {
             // Another remove of the same container is under way; it will finish the job.
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
         }
     }
 
     public async Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         var filter = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true);
+        using var span = BerthSpans.Docker("container.list", hostId);
         var containers = await client.Containers.ListContainersAsync(
             new ContainersListParameters
             {
@@ -230,6 +276,8 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
 
     public async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
     {
+        using var span = BerthSpans.Docker("image.inspect", hostId);
+        span?.SetTag("container.image.name", image);
         try
         {
             await client.Images.InspectImageAsync(image, cancellationToken);
@@ -241,35 +289,60 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         }
     }
 
-    public async Task StopAsync(string containerId, CancellationToken cancellationToken) =>
-        await client.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+    public async Task StopAsync(string containerId, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("container.stop", hostId, containerId);
+        try
+        {
+            await client.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
+    }
 
     public async Task PauseAsync(string containerId, CancellationToken cancellationToken)
     {
+        using var span = BerthSpans.Docker("container.pause", hostId, containerId);
         try
         {
             await client.Containers.PauseContainerAsync(containerId, cancellationToken);
         }
-        catch (DockerContainerNotFoundException)
+        catch (DockerContainerNotFoundException ex)
         {
+            BerthSpans.Failed(span, ex);
             throw new ContainerNotFoundException(containerId);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
         }
     }
 
     public async Task UnpauseAsync(string containerId, CancellationToken cancellationToken)
     {
+        using var span = BerthSpans.Docker("container.unpause", hostId, containerId);
         try
         {
             await client.Containers.UnpauseContainerAsync(containerId, cancellationToken);
         }
-        catch (DockerContainerNotFoundException)
+        catch (DockerContainerNotFoundException ex)
         {
+            BerthSpans.Failed(span, ex);
             throw new ContainerNotFoundException(containerId);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
         }
     }
 
     public async Task<Stream> ReadArchiveAsync(string containerId, string path, CancellationToken cancellationToken)
     {
+        // The span covers the engine's answer; the caller reads the stream after it.
+        using var span = BerthSpans.Docker("archive.get", hostId, containerId);
+        span?.SetTag("file.path", path);
         try
         {
             var response = await client.Containers.GetArchiveFromContainerAsync(
@@ -279,6 +352,7 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         catch (Exception ex) when (ex is DockerContainerNotFoundException || (ex is DockerApiException api && api.StatusCode == HttpStatusCode.NotFound))
         {
             // The engine answers 404 both for a missing container and for a missing path in it.
+            BerthSpans.Failed(span, ex);
             if (await InspectAsync(containerId, cancellationToken) is null) throw new ContainerNotFoundException(containerId);
             throw new PathNotFoundException(containerId, path);
         }
@@ -288,21 +362,36 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
     {
         if (await InspectAsync(containerId, cancellationToken) is not { } inspection) throw new ContainerNotFoundException(containerId);
         if (inspection.State != "running") throw new ContainerNotRunningException(containerId);
-        return await DockerContainerExec.StartAsync(client, containerId, request, cancellationToken);
+        // The span covers creating and attaching; the command then runs as long as its caller reads.
+        using var span = BerthSpans.Docker("container.exec", hostId, containerId);
+        try
+        {
+            return await DockerContainerExec.StartAsync(client, containerId, request, cancellationToken);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
     }
 
     public async IAsyncEnumerable<OutputChunk> ReadLogsAsync(string containerId, LogsRequest request,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (await InspectAsync(containerId, cancellationToken) is null) throw new ContainerNotFoundException(containerId);
-        using var stream = await client.Containers.GetContainerLogsAsync(containerId, tty: false, new ContainerLogsParameters
+        MultiplexedStream opened;
+        // Opening the stream only: a followed log may run for hours.
+        using (BerthSpans.Docker("container.logs", hostId, containerId))
         {
-            ShowStdout = true,
-            ShowStderr = true,
-            Follow = request.Follow,
-            Tail = request.Tail is { } tail ? tail.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all",
-            Since = request.Since is { } since ? since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
-        }, cancellationToken);
+            opened = await client.Containers.GetContainerLogsAsync(containerId, tty: false, new ContainerLogsParameters
+            {
+                ShowStdout = true,
+                ShowStderr = true,
+                Follow = request.Follow,
+                Tail = request.Tail is { } tail ? tail.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all",
+                Since = request.Since is { } since ? since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+            }, cancellationToken);
+        }
+        using var stream = opened;
         var buffer = new byte[16 * 1024];
         while (true)
         {
@@ -312,12 +401,34 @@ public sealed class DockerContainerRuntime(DockerClient client) : IContainerRunt
         }
     }
 
-    public Task GiveVolumesToUserAsync(string containerId, ContainerCreateSpec spec, CancellationToken cancellationToken) =>
-        DockerVolumeOwnership.GiveToUserAsync(client, containerId, spec, cancellationToken);
+    public async Task GiveVolumesToUserAsync(string containerId, ContainerCreateSpec spec, CancellationToken cancellationToken)
+    {
+        if (spec.UserVolumes.Count == 0) return;
+        using var span = BerthSpans.Docker("volumes.chown", hostId, containerId);
+        try
+        {
+            await DockerVolumeOwnership.GiveToUserAsync(client, containerId, spec, cancellationToken);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
+    }
 
-    public Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken) =>
-        client.Containers.ExtractArchiveToContainerAsync(
-            containerId, new ContainerPathStatParameters { Path = path, AllowOverwriteDirWithFile = false }, tar, cancellationToken);
+    public async Task WriteArchiveAsync(string containerId, string path, Stream tar, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("archive.put", hostId, containerId);
+        span?.SetTag("file.path", path);
+        try
+        {
+            await client.Containers.ExtractArchiveToContainerAsync(
+                containerId, new ContainerPathStatParameters { Path = path, AllowOverwriteDirWithFile = false }, tar, cancellationToken);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
+    }
 
     /// <summary><c>docker ps</c> shows health in the status text: "Up 3 seconds (healthy)".</summary>
     private static string? HealthFromStatus(string? status) => status switch

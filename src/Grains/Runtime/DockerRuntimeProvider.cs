@@ -25,7 +25,7 @@ public sealed class DockerRuntimeProvider : IContainerRuntimeProvider, IDisposab
         lock (_lock)
         {
             if (_runtimes.TryGetValue(host.Id, out known) && known.Key == key) return known.Runtime;
-            var runtime = new DockerContainerRuntime(CreateClient(host));
+            var runtime = new DockerContainerRuntime(CreateClient(host), host.Id);
             _runtimes[host.Id] = (key, runtime);
             // An older client of this host (its endpoint changed) is left to the collector: a call may still use it.
             return runtime;

@@ -11,7 +11,7 @@ namespace Berth.Tests.Integration;
 /// <summary>Tenant state and secrets on the real engine: saved on release, restored into a fresh container on claim.</summary>
 public sealed class StateSyncTests
 {
-    private static string StatefulWorkload(string id, string sink, string extra = "") => $"""
+    internal static string StatefulWorkload(string id, string sink, string extra = "") => $"""
         id: {id}
         image: {DockerRequirement.TestImage}
         command: ["sleep", "3600"]

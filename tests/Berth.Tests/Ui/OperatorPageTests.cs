@@ -112,6 +112,44 @@ public sealed class OperatorPageTests(BerthClusterFixture berth, ChromiumFixture
     }
 
     [ChromiumDockerFact]
+    public async Task The_running_operations_panel_reads_the_operations_contract_and_cancels_with_delete()
+    {
+        // The browser gets /operations in the shape the operations API is built to (GET /operations?state=running), whether or not this gateway has it yet.
+        const string operation = """
+            [{"id":"op-20261203-7f3a9c","kind":"drain","target":"e2","state":"running","done":3,"total":10,
+              "message":"3 of 10 containers gone from host e2","errors":[{"at":"2026-12-03T16:00:00Z","item":"tenant-7","message":"save failed"}],
+              "startedBy":"admin","startedAt":"2026-12-03T15:59:00Z","updatedAt":"2026-12-03T16:00:00Z","completedAt":null,"version":12}]
+            """;
+        var cancels = new List<(string Path, string? PageHeader)>();
+        await using var context = await NewContextAsync(berth.Deployment.AdminKey);
+        await context.RouteAsync("**/operations**", async route =>
+        {
+            var request = route.Request;
+            if (request.Method == "DELETE")
+            {
+                cancels.Add((new Uri(request.Url).AbsolutePath, await request.HeaderValueAsync("x-berth-ui")));
+                await route.FulfillAsync(new RouteFulfillOptions { Status = 202, ContentType = "application/json", Body = "{}" });
+                return;
+            }
+            Assert.Contains("state=running", request.Url);
+            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "application/json", Body = operation });
+        });
+        var page = await context.NewPageAsync();
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.GotoAsync(PageUrl);
+
+        var row = page.Locator("#operations tr[data-operation='op-20261203-7f3a9c']");
+        await Expect(row).ToContainTextAsync("3 / 10", new() { Timeout = 60_000 });
+        await Expect(row).ToContainTextAsync("3 of 10 containers gone from host e2");
+        await Expect(row).ToContainTextAsync("1 error(s); last: save failed");
+        await Expect(row.Locator("td.state")).ToHaveTextAsync("running");
+        await Expect(page.Locator("#operations .status")).ToBeEmptyAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Eventually.Until(() => cancels.Count > 0, "the page to send DELETE /operations/{id}");
+        Assert.Equal(("/operations/op-20261203-7f3a9c", "1"), cancels[0]);
+    }
+
+    [ChromiumDockerFact]
     public async Task A_tenant_or_viewer_key_is_refused_and_no_key_is_asked_for_one()
     {
         foreach (var key in new[] { await berth.Api.CreateKeyAsync("tenant", "ui-refused"), await berth.Api.CreateKeyAsync("viewer") })

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command from a fresh machine to the whole test suite: installs and starts what the tests
 # need (Docker engine, busybox test image, PostgreSQL with a role that may create databases, an
-# S3 API server on loopback),
-# reusing whatever already runs, then runs every test. Docker- and PostgreSQL-backed tests fail
-# (not skip) when BERTH_REQUIRE_DOCKER=1 / BERTH_REQUIRE_POSTGRES=1, which this script sets.
+# S3 API server on loopback, Debian's chromium for the operator page),
+# reusing whatever already runs, then runs every test. Docker-, PostgreSQL- and Chromium-backed tests
+# fail (not skip) when BERTH_REQUIRE_DOCKER=1 / BERTH_REQUIRE_POSTGRES=1 / BERTH_REQUIRE_CHROMIUM=1,
+# which this script sets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,10 +12,12 @@ export BERTH_STATE_DIR="${BERTH_STATE_DIR:-/tmp/berth}"
 export BERTH_REQUIRE_DOCKER=1
 export BERTH_REQUIRE_POSTGRES=1
 export BERTH_REQUIRE_S3=1
+export BERTH_REQUIRE_CHROMIUM=1
 bash scripts/ensure-docker.sh
 bash scripts/ensure-test-image.sh
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-s3rver.sh
+bash scripts/ensure-chromium.sh
 
 RESULTS="$(mktemp -d)"
 set +e

@@ -10,6 +10,7 @@ using Berth.Gateway.Problems;
 using Berth.Gateway.Proxy;
 using Berth.Gateway.Security;
 using Berth.Gateway.Telemetry;
+using Berth.Gateway.Ui;
 using Berth.Grains;
 
 using Orleans.Dashboard;
@@ -109,6 +110,7 @@ app.MapAuditEndpoints();
 app.MapEventEndpoints();
 app.MapWebhookEndpoints();
 app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(BerthPolicies.Operate);
+app.MapOperatorPage();
 
 app.Run();
 

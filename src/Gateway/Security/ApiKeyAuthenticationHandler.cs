@@ -11,7 +11,11 @@ namespace Berth.Gateway.Security;
 
 /// <summary>
 /// Authenticates <c>bk_…</c> API keys from <c>Authorization: Bearer</c>, <c>X-Api-Key</c>, or
-/// <c>Authorization: Basic</c> with the key as password (so a browser can open the dashboard).
+/// <c>Authorization: Basic</c> with the key as password, so that a browser can open the dashboard
+/// and the operator page. A browser sends a Basic password it holds with every request to the
+/// origin, cross-site forms and WebSockets included; so Basic counts only on those pages and on
+/// requests carrying <see cref="BrowserPageHeader"/>, which a cross-site form or WebSocket cannot
+/// send (and a cross-origin fetch only after a CORS preflight the gateway never grants).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -24,6 +28,13 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>Sent by the operator page's own API calls: their challenge is Basic, which the browser answers with the key it holds.</summary>
+    public const string BrowserPageHeader = "X-Berth-Ui";
+
+    /// <summary>Whether a Basic password is taken (and asked for) on this request: the browser pages, and the operator page's calls.</summary>
+    public static bool BrowserMayUseBasic(HttpRequest request) =>
+        request.Path.StartsWithSegments("/dashboard") || request.Path.StartsWithSegments("/ui") || request.Headers.ContainsKey(BrowserPageHeader);
+
     /// <summary>The presented key, if the request carries one in any accepted place.</summary>
     public static string? PresentedKey(HttpRequest request)
     {
@@ -33,7 +44,7 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return value.Parameter;
         }
-        if (value.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        if (value.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) && BrowserMayUseBasic(request))
         {
             try
             {
@@ -83,8 +94,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        // Browsers prompt for the dashboard; API clients get the bearer hint.
-        Response.Headers.WWWAuthenticate = Request.Path.StartsWithSegments("/dashboard")
+        // Browsers prompt for the dashboard and the operator page; API clients get the bearer hint.
+        Response.Headers.WWWAuthenticate = BrowserMayUseBasic(Request)
             ? "Basic realm=\"berth\", charset=\"UTF-8\""
             : "Bearer realm=\"berth\"";
         Response.StatusCode = StatusCodes.Status401Unauthorized;

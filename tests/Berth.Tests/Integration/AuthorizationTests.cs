@@ -114,6 +114,8 @@ public sealed class AuthorizationTests(BerthClusterFixture berth)
             (new("GET", "/audit/verify"), [A]),
             (new("GET", "/openapi/v1.json"), everyone),
             (new("GET", "/dashboard/"), staff),
+            (new("GET", "/ui/"), staff),
+            (new("GET", "/ui/operator.js"), staff),
             (new("GET", "/metrics"), staff),
             (new("GET", "/healthz"), [.. everyone, "anonymous"]),
             (new("GET", "/readyz"), [.. everyone, "anonymous"]),

@@ -6,11 +6,12 @@ namespace Berth.Tests.Support;
 /// </summary>
 internal static class Requirements
 {
-    public static string? SkipReason(bool docker = false, bool postgres = false, bool s3 = false)
+    public static string? SkipReason(bool docker = false, bool postgres = false, bool s3 = false, bool chromium = false)
     {
         if (docker && !DockerRequirement.Required && DockerRequirement.Unavailable is { } d) return $"Docker unavailable: {d}";
         if (postgres && !PostgresRequirement.Required && PostgresRequirement.Unavailable is { } p) return $"PostgreSQL unavailable: {p}";
         if (s3 && !S3Requirement.Required && S3Requirement.Unavailable is { } s) return $"S3 unavailable: {s}";
+        if (chromium && !ChromiumRequirement.Required && ChromiumRequirement.Unavailable is { } c) return $"Chromium unavailable: {c}";
         return null;
     }
 }
@@ -49,4 +50,10 @@ public sealed class S3FactAttribute : FactAttribute
 public sealed class S3DockerFactAttribute : FactAttribute
 {
     public S3DockerFactAttribute() => Skip = Requirements.SkipReason(docker: true, s3: true);
+}
+
+/// <summary>A fact that needs Docker and a headless Chromium.</summary>
+public sealed class ChromiumDockerFactAttribute : FactAttribute
+{
+    public ChromiumDockerFactAttribute() => Skip = Requirements.SkipReason(docker: true, chromium: true);
 }

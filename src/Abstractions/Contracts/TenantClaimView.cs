@@ -22,6 +22,8 @@ public sealed record TenantClaimView
     [Id(13)] public RestoredSnapshot? RestoredFrom { get; init; }
     /// <summary>When the claim's time limit (ttl, pool.max_claim_duration) releases it; null: no limit.</summary>
     [Id(14)] public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>Which limit <see cref="ExpiresAt"/> is: "ttl", or "pool.max_claim_duration" (also when a longer ttl was asked for and capped).</summary>
+    [Id(16)] public string? ExpiryReason { get; init; }
     /// <summary>A released claim whose saved container is kept paused for this tenant until then (pool.keep_released).</summary>
     [Id(15)] public DateTimeOffset? KeptUntil { get; init; }
 }

@@ -82,6 +82,7 @@ public sealed class TenantClaimRecord
         Error = Error,
         RestoredFrom = RestoredFrom,
         ExpiresAt = ExpiresAt,
+        ExpiryReason = ExpiryReason,
         KeptUntil = KeptUntil,
     };
 }

@@ -410,7 +410,8 @@ public sealed partial class TenantGrain(
         }
         catch (BerthException)
         {
-            // Asked for more than pool.max_claim_duration: the limit applies (the gateway checks first).
+            // Asked for more than pool.max_claim_duration: the claim is capped there rather than refused
+            // after its container is ready; the answer's expiresAt and expiryReason say so.
             SetExpiry(record, null);
         }
         record.Apply(TenantClaimEvent.Ready, Now);

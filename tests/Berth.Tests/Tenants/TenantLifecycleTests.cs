@@ -121,11 +121,15 @@ public sealed class TenantLifecycleTests(InMemoryClusterFixture fixture)
     {
         var workload = await RegisterAsync("extend", "  max_claim_duration: 1h\n");
         var tenant = _client.GetGrain<ITenantGrain>($"t-{workload}");
-        var claimed = await tenant.Claim(workload, null);
+        // A ttl past the limit is capped there, and the answer says which limit ends the claim.
+        var claimed = await tenant.Claim(workload, null, TimeSpan.FromHours(3));
         Assert.NotNull(claimed.ExpiresAt);
+        Assert.Equal("pool.max_claim_duration", claimed.ExpiryReason);
+        Assert.True(claimed.ExpiresAt <= claimed.ClaimedAt + TimeSpan.FromHours(1));
 
         var extended = await tenant.Extend(workload, TimeSpan.FromMinutes(10));
         Assert.True(extended.ExpiresAt < claimed.ExpiresAt);
+        Assert.Equal("ttl", extended.ExpiryReason);
 
         var tooLong = await Assert.ThrowsAsync<BerthException>(() => tenant.Extend(workload, TimeSpan.FromHours(2)));
         Assert.Equal(BerthErrorKind.Conflict, tooLong.Kind);

@@ -26,7 +26,7 @@ public sealed partial class BerthClient : IDisposable
     };
 
     public BerthClient(BerthClientOptions options, HttpMessageHandler? handler = null)
-        : this(new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }, options, ownsHttp: true)
+        : this(new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { Timeout = Timeout.InfiniteTimeSpan }, options, ownsHttp: true)
     {
     }
 

@@ -29,34 +29,34 @@ public class BerthApiException(int status, string? title, string? detail, string
     public static BerthApiException Create(int status, string? title, string? detail, string? field = null,
         IReadOnlyList<BerthFieldError>? errors = null, TimeSpan? retryAfter = null, string? instance = null) => status switch
     {
-        400 => new BerthBadRequestException(title, detail, field, errors, instance),
-        401 => new BerthUnauthorizedException(title, detail, instance),
-        403 => new BerthForbiddenException(title, detail, field, instance),
-        404 => new BerthNotFoundException(title, detail, field, instance),
-        409 => new BerthConflictException(title, detail, field, instance),
-        429 => new BerthTooManyRequestsException(title, detail, retryAfter, instance),
-        503 => new BerthUnavailableException(title, detail, retryAfter, instance),
+        400 => new BerthBadRequestException(title, detail, field, errors, retryAfter, instance),
+        401 => new BerthUnauthorizedException(title, detail, field, errors, retryAfter, instance),
+        403 => new BerthForbiddenException(title, detail, field, errors, retryAfter, instance),
+        404 => new BerthNotFoundException(title, detail, field, errors, retryAfter, instance),
+        409 => new BerthConflictException(title, detail, field, errors, retryAfter, instance),
+        429 => new BerthTooManyRequestsException(title, detail, field, errors, retryAfter, instance),
+        503 => new BerthUnavailableException(title, detail, field, errors, retryAfter, instance),
         _ => new BerthApiException(status, title, detail, field, errors, retryAfter, instance),
     };
 }
 
-public sealed class BerthBadRequestException(string? title, string? detail, string? field, IReadOnlyList<BerthFieldError>? errors, string? instance)
-    : BerthApiException(400, title, detail, field, errors, null, instance);
+public sealed class BerthBadRequestException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(400, title, detail, field, errors, retryAfter, instance);
 
-public sealed class BerthUnauthorizedException(string? title, string? detail, string? instance)
-    : BerthApiException(401, title, detail, null, null, null, instance);
+public sealed class BerthUnauthorizedException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(401, title, detail, field, errors, retryAfter, instance);
 
-public sealed class BerthForbiddenException(string? title, string? detail, string? field, string? instance)
-    : BerthApiException(403, title, detail, field, null, null, instance);
+public sealed class BerthForbiddenException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(403, title, detail, field, errors, retryAfter, instance);
 
-public sealed class BerthNotFoundException(string? title, string? detail, string? field, string? instance)
-    : BerthApiException(404, title, detail, field, null, null, instance);
+public sealed class BerthNotFoundException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(404, title, detail, field, errors, retryAfter, instance);
 
-public sealed class BerthConflictException(string? title, string? detail, string? field, string? instance)
-    : BerthApiException(409, title, detail, field, null, null, instance);
+public sealed class BerthConflictException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(409, title, detail, field, errors, retryAfter, instance);
 
-public sealed class BerthTooManyRequestsException(string? title, string? detail, TimeSpan? retryAfter, string? instance)
-    : BerthApiException(429, title, detail, null, null, retryAfter, instance);
+public sealed class BerthTooManyRequestsException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(429, title, detail, field, errors, retryAfter, instance);
 
-public sealed class BerthUnavailableException(string? title, string? detail, TimeSpan? retryAfter, string? instance)
-    : BerthApiException(503, title, detail, null, null, retryAfter, instance);
+public sealed class BerthUnavailableException(string? title, string? detail, string? field = null, IReadOnlyList<BerthFieldError>? errors = null,
+    TimeSpan? retryAfter = null, string? instance = null) : BerthApiException(503, title, detail, field, errors, retryAfter, instance);

@@ -96,7 +96,7 @@ public sealed partial class BerthClient : IDisposable
     {
         using var response = await SendAsync(build, cancellationToken);
         return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
-            ?? throw new BerthApiException((int)response.StatusCode, "Empty answer", $"{build().RequestUri} answered with no body");
+            ?? throw new BerthApiException((int)response.StatusCode, "Empty answer", $"{response.RequestMessage?.RequestUri} answered with no body");
     }
 
     internal static JsonContent JsonBody<T>(T value) => JsonContent.Create(value, options: Json);

@@ -28,12 +28,21 @@ public sealed class CliContext
     /// <summary>The raw writer behind <see cref="Out"/>: JSON and streamed output go there unwrapped and without markup.</summary>
     public TextWriter Raw => Out.Profile.Out.Writer;
 
-    public static CliContext ForProcess() => new()
+    public static CliContext ForProcess()
     {
-        Out = AnsiConsole.Console,
+        var console = AnsiConsole.Console;
+        // A pipe has no width: wrapping tables at 80 columns would break the lines scripts read.
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = int.TryParse(System.Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 240;
+        }
+        return new CliContext
+        {
+            Out = console,
         Error = Console.Error,
         StandardInput = Console.OpenStandardInput(),
         StandardOutput = Console.OpenStandardOutput(),
-        StandardError = Console.OpenStandardError(),
-    };
+            StandardError = Console.OpenStandardError(),
+        };
+    }
 }

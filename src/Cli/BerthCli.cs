@@ -9,16 +9,10 @@ namespace Berth.Cli;
 /// <summary>The <c>berth</c> command tree and the one place that turns failures into messages and exit codes.</summary>
 public static class BerthCli
 {
-    public static readonly Option<bool> JsonOption = new("--json")
-    {
-        Description = "Print machine-readable JSON (camelCase) instead of tables",
-        Recursive = true,
-    };
-
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("berth: the command line of a Berth gateway (pre-warmed containers for tenants)");
-        root.Options.Add(JsonOption);
+        root.Options.Add(context.JsonOption);
         root.Subcommands.Add(LoginCommand.Build(context));
         root.Subcommands.Add(LoginCommand.BuildWhoAmI(context));
         foreach (var command in TenantCommands.Build(context)) root.Subcommands.Add(command);
@@ -58,13 +52,27 @@ public static class BerthCli
     internal static void Handle(this Command command, CliContext context, Func<Session, ParseResult, CancellationToken, Task<int>> action) =>
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var json = parse.GetValue(JsonOption);
+            var json = parse.GetValue(context.JsonOption);
             return await Guard(context, json, async () =>
             {
                 using var session = Session.Open(context, json);
                 return await action(session, parse, cancellationToken);
             }, cancellationToken);
         });
+
+    /// <summary>A command on one resource named by <paramref name="id"/>: calls <paramref name="call"/> and prints the answer (JSON, or <paramref name="render"/>).</summary>
+    internal static Command OnResource<T>(CliContext context, string name, string description, Argument<string> id,
+        Func<Client.BerthClient, string, CancellationToken, Task<T>> call, Func<T, Spectre.Console.Rendering.IRenderable> render)
+    {
+        var command = new Command(name, description) { id };
+        command.Handle(context, async (session, parse, ct) =>
+        {
+            var value = await call(session.Client, parse.GetValue(id)!, ct);
+            session.Emit(value, console => console.Write(render(value)));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
 
     /// <summary>Runs <paramref name="body"/>, reporting what went wrong on stderr (as JSON with <c>--json</c>) and choosing the exit code.</summary>
     internal static async Task<int> Guard(CliContext context, bool json, Func<Task<int>> body, CancellationToken cancellationToken)

@@ -25,6 +25,13 @@ public sealed class CliContext
 
     public HttpMessageHandler? Handler { get; init; }
 
+    /// <summary><c>--json</c>, on every command. One per context: a symbol keeps its parents, so command trees built at once must not share it.</summary>
+    public System.CommandLine.Option<bool> JsonOption { get; } = new("--json")
+    {
+        Description = "Print machine-readable JSON (camelCase) instead of tables",
+        Recursive = true,
+    };
+
     /// <summary>The raw writer behind <see cref="Out"/>: JSON and streamed output go there unwrapped and without markup.</summary>
     public TextWriter Raw => Out.Profile.Out.Writer;
 

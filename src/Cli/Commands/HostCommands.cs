@@ -24,29 +24,10 @@ public static class HostCommands
         });
 
         var id = new Argument<string>("host") { Description = "The host id" };
-        var get = new Command("get", "One host, with its engine's own view") { id };
-        get.Handle(context, async (session, parse, ct) =>
-        {
-            var h = await session.Client.GetHostAsync(parse.GetValue(id)!, ct);
-            session.Emit(h, console => console.Write(Fields(h)));
-            return ExitCodes.Ok;
-        });
-
-        var cordon = new Command("cordon", "No new members on the host; its idle members keep serving") { id };
-        cordon.Handle(context, async (session, parse, ct) =>
-        {
-            var h = await session.Client.CordonHostAsync(parse.GetValue(id)!, ct);
-            session.Emit(h, console => console.Write(Fields(h)));
-            return ExitCodes.Ok;
-        });
-
-        var uncordon = new Command("uncordon", "Let the host take new members again") { id };
-        uncordon.Handle(context, async (session, parse, ct) =>
-        {
-            var h = await session.Client.UncordonHostAsync(parse.GetValue(id)!, ct);
-            session.Emit(h, console => console.Write(Fields(h)));
-            return ExitCodes.Ok;
-        });
+        var get = BerthCli.OnResource(context, "get", "One host, with its engine's own view", id, (c, h, ct) => c.GetHostAsync(h, ct), Fields);
+        var cordon = BerthCli.OnResource(context, "cordon", "No new members on the host; its idle members keep serving", id,
+            (c, h, ct) => c.CordonHostAsync(h, ct), Fields);
+        var uncordon = BerthCli.OnResource(context, "uncordon", "Let the host take new members again", id, (c, h, ct) => c.UncordonHostAsync(h, ct), Fields);
 
         var evict = new Option<bool>("--evict") { Description = "Release claimed tenants (state saved) and claim them again elsewhere" };
         var watch = new Option<bool>("--watch") { Description = "Follow the drain's operation with a progress bar" };

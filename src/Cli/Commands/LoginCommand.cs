@@ -14,7 +14,7 @@ public static class LoginCommand
         var command = new Command("login", "Save the gateway URL and key to the config file (mode 0600); BERTH_URL and BERTH_KEY still win") { url, key };
         command.SetAction((parse, cancellationToken) =>
         {
-            var json = parse.GetValue(BerthCli.JsonOption);
+            var json = parse.GetValue(context.JsonOption);
             return BerthCli.Guard(context, json, async () =>
             {
                 var target = parse.GetValue(url)!.TrimEnd('/');

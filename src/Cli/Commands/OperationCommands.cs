@@ -29,24 +29,13 @@ public static class OperationCommands
         });
 
         var id = new Argument<string>("id") { Description = "The operation id (op-…)" };
-        var get = new Command("get", "One operation") { id };
-        get.Handle(context, async (session, parse, ct) =>
-        {
-            var o = await session.Client.GetOperationAsync(parse.GetValue(id)!, ct);
-            session.Emit(o, console => console.Write(Fields(o)));
-            return ExitCodes.Ok;
-        });
+        var get = BerthCli.OnResource(context, "get", "One operation", id, (c, op, ct) => c.GetOperationAsync(op, ct), Fields);
 
         var watch = new Command("watch", "Follow an operation with a progress bar until it finishes; exits 1 when it failed or was cancelled") { id };
         watch.Handle(context, (session, parse, ct) => WatchAsync(session, parse.GetValue(id)!, ct));
 
-        var cancel = new Command("cancel", "Ask a running operation to stop (409 when it already finished)") { id };
-        cancel.Handle(context, async (session, parse, ct) =>
-        {
-            var o = await session.Client.CancelOperationAsync(parse.GetValue(id)!, ct);
-            session.Emit(o, console => console.Write(Fields(o)));
-            return ExitCodes.Ok;
-        });
+        var cancel = BerthCli.OnResource(context, "cancel", "Ask a running operation to stop (409 when it already finished)", id,
+            (c, op, ct) => c.CancelOperationAsync(op, ct), Fields);
 
         foreach (var command in new[] { list, get, watch, cancel }) operations.Subcommands.Add(command);
         return operations;

@@ -136,6 +136,11 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
         Assert.Contains("out-42", exec.Stdout);
         Assert.Contains("err", exec.Stderr);
 
+        // exec -i: stdin over the interactive WebSocket, the exit code from its exit frame.
+        var interactive = await RunWithStdinAsync(env, null, "echo in-$((6*7))\nexit 5\n", "exec", "-i", tenant, "--", "sh");
+        Assert.True(interactive.ExitCode == 5, interactive.ToString());
+        Assert.Contains("in-42", interactive.Stdout);
+
         var local = Path.Combine(_home, "notes.txt");
         await File.WriteAllTextAsync(local, "written by berth cp\n");
         var up = await Berth(env, "cp", local, $"{tenant}:/data/notes.txt");

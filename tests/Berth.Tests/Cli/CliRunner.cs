@@ -13,8 +13,14 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs the real CLI in-process: its entry point with captured consoles, a given environment and (optionally) a fake HTTP handler.</summary>
 public static class CliRunner
 {
-    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, HttpMessageHandler? handler, params string[] args)
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, HttpMessageHandler? handler, params string[] args) =>
+        RunWithStdinAsync(environment, handler, "", args);
+
+    /// <summary>As above with <paramref name="stdin"/> as the raw standard input; raw stdout and stderr (exec -i) are added to the captured text.</summary>
+    public static async Task<CliRun> RunWithStdinAsync(IReadOnlyDictionary<string, string?> environment, HttpMessageHandler? handler, string stdin, params string[] args)
     {
+        var rawOut = new MemoryStream();
+        var rawErr = new MemoryStream();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -32,12 +38,13 @@ public static class CliRunner
             In = new StringReader(""),
             InputRedirected = true,
             Environment = name => environment.TryGetValue(name, out var value) ? value : null,
-            StandardOutput = new MemoryStream(),
-            StandardError = new MemoryStream(),
+            StandardInput = new MemoryStream(Encoding.UTF8.GetBytes(stdin)),
+            StandardOutput = rawOut,
+            StandardError = rawErr,
             Handler = handler,
         };
         var exit = await BerthCli.RunAsync(args, context);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString());
+        return new CliRun(exit, stdout + Encoding.UTF8.GetString(rawOut.ToArray()), stderr + Encoding.UTF8.GetString(rawErr.ToArray()));
     }
 
     /// <summary>A fake handler answering each request with what <paramref name="answer"/> makes of it.</summary>

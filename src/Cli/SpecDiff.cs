@@ -13,26 +13,46 @@ public static class SpecDiff
     /// <summary>Longest inputs compared line by line; past this the diff is the whole old text against the whole new one.</summary>
     private const int MaxLines = 4000;
 
-    public static string ToYaml(JsonElement spec)
+    private static readonly JsonSerializerOptions Quoting = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// The spec as YAML-like text. Keys come in the order they first appear in <paramref name="orderOf"/> (the file's text, searched
+    /// for <c>key:</c>; the rest after), so a diff against that file shows changes rather than reordering.
+    /// </summary>
+    public static string ToYaml(JsonElement spec, string? orderOf = null)
     {
         var text = new StringBuilder();
-        Write(spec, 0, text);
+        Write(spec, 0, text, orderOf ?? "");
         return text.ToString();
     }
 
-    private static void Write(JsonElement value, int indent, StringBuilder text)
+    private static int OrderOf(string key, string orderOf)
+    {
+        var at = orderOf.IndexOf(key + ":", StringComparison.Ordinal);
+        return at < 0 ? int.MaxValue : at;
+    }
+
+    private static bool IsScalarList(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(i => i.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array));
+
+    private static void Write(JsonElement value, int indent, StringBuilder text, string orderOf)
     {
         var pad = new string(' ', indent);
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var property in value.EnumerateObject().Where(p => !IsEmpty(p.Value)))
+                foreach (var property in value.EnumerateObject().Where(p => !IsEmpty(p.Value)).OrderBy(p => OrderOf(SnakeCase(p.Name), orderOf)))
                 {
                     var key = SnakeCase(property.Name);
-                    if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    if (IsScalarList(property.Value))
+                    {
+                        // Short lists of scalars are written the way specs usually have them: ["sh", "-c", "…"].
+                        text.Append(pad).Append(key).Append(": [").AppendJoin(", ", property.Value.EnumerateArray().Select(Flow)).Append("]\n");
+                    }
+                    else if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                     {
                         text.Append(pad).Append(key).Append(":\n");
-                        Write(property.Value, indent + 2, text);
+                        Write(property.Value, indent + 2, text, orderOf);
                     }
                     else
                     {
@@ -46,7 +66,7 @@ public static class SpecDiff
                     if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                     {
                         var inner = new StringBuilder();
-                        Write(item, indent + 2, inner);
+                        Write(item, indent + 2, inner, orderOf);
                         var lines = inner.ToString();
                         // "- " takes the place of the first line's indent.
                         text.Append(pad).Append("- ").Append(lines.AsSpan(Math.Min(lines.Length, indent + 2)));
@@ -73,12 +93,15 @@ public static class SpecDiff
 
     private static string Scalar(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString() is { } s && NeedsQuotes(s) ? JsonSerializer.Serialize(s) : value.GetString()!,
+        JsonValueKind.String => value.GetString() is { } s && NeedsQuotes(s) ? JsonSerializer.Serialize(s, Quoting) : value.GetString()!,
         _ => value.GetRawText(),
     };
 
+    private static string Flow(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? JsonSerializer.Serialize(value.GetString(), Quoting) : value.GetRawText();
+
     private static bool NeedsQuotes(string s) =>
-        s.Length == 0 || s.Any(c => c is ':' or '#' or '"' or '\'' or '\n' or '[' or ']' or '{' or '}' or ',') || s.Trim() != s
+        s.Length == 0 || s.Contains(": ") || (s.Contains(':') && char.IsDigit(s[0])) || s.Contains(" #") || s.EndsWith(':') || s.Any(c => c is '"' or '\'' or '\n') || "[]{},&*!|>%@`".Contains(s[0]) || s.Trim() != s
         || s is "true" or "false" or "null" || double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out _);
 
     private static string SnakeCase(string name)
@@ -126,8 +149,9 @@ public static class SpecDiff
         while (x < a.Length || y < b.Length)
         {
             if (x < a.Length && y < b.Length && a[x] == b[y]) { lines.Add(" " + a[x]); x++; y++; }
-            else if (y < b.Length && (x == a.Length || lengths[x, y + 1] >= lengths[x + 1, y])) lines.Add("+" + b[y++]);
-            else lines.Add("-" + a[x++]);
+            // On a tie the old line goes first, as unified diffs write a change.
+            else if (x < a.Length && (y == b.Length || lengths[x + 1, y] >= lengths[x, y + 1])) lines.Add("-" + a[x++]);
+            else lines.Add("+" + b[y++]);
         }
         return lines;
     }

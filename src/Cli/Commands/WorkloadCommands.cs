@@ -22,7 +22,7 @@ public static class WorkloadCommands
             var yaml = await File.ReadAllTextAsync(path.FullName, ct);
             var id = IdOf(yaml) ?? throw new CliException(ExitCodes.Usage, $"{path.Name} has no top-level 'id:' line naming the workload");
             var registered = await session.Client.FindWorkloadAsync(id, ct);
-            var diff = SpecDiff.Unified(registered is null ? "" : SpecDiff.ToYaml(registered.Spec), yaml,
+            var diff = SpecDiff.Unified(registered is null ? "" : SpecDiff.ToYaml(registered.Spec, yaml), yaml,
                 registered is null ? "/dev/null" : $"registered {id} (version {registered.Version})", path.Name);
             if (registered is not null && diff.Count == 0 && !session.Json)
             {

@@ -208,6 +208,7 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
         Assert.True(output.Contains(id), output);
         Assert.Contains("WORKLOAD", output);
         await File.WriteAllTextAsync(Path.Combine(berth.Deployment.WorkDirectory, "berth-pools.txt"), output);
+        (await berth.Http.DeleteAsync($"/workloads/{id}")).EnsureSuccessStatusCode();
 
         var missing = Process.Start(new ProcessStartInfo(binary, ["workloads", "get", "no-such-workload"])
         {

@@ -1,0 +1,43 @@
+using Berth.Client.Models;
+
+namespace Berth.Client;
+
+/// <summary><c>/operations</c>: long changes (drain, rollout, resize, provision) with their progress.</summary>
+public sealed partial class BerthClient
+{
+    public Task<Operation[]> ListOperationsAsync(OperationQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new OperationQuery();
+        var text = Query(("state", query.State), ("kind", query.Kind), ("target", query.Target), ("limit", Text(query.Limit)));
+        return SendJsonAsync<Operation[]>(() => Request(HttpMethod.Get, "/operations" + text), cancellationToken);
+    }
+
+    public Task<Operation> GetOperationAsync(string id, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<Operation>(() => Request(HttpMethod.Get, $"/operations/{Escape(id)}"), cancellationToken);
+
+    /// <summary>Asks the operation to stop; the answer is it cancelling or cancelled (409 when it already finished).</summary>
+    public Task<Operation> CancelOperationAsync(string id, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<Operation>(() => Request(HttpMethod.Delete, $"/operations/{Escape(id)}"), cancellationToken);
+
+    /// <summary>
+    /// Every change of the operation, the current state first, until it finished (the gateway ends the stream after
+    /// the terminal state). A stream cut early is picked up again with a fresh one, a bounded number of times.
+    /// </summary>
+    public async IAsyncEnumerable<Operation> WatchOperationAsync(string id,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long lastVersion = -1;
+        for (var attempt = 0; attempt <= Options.MaxRetries; attempt++)
+        {
+            var response = await SendAsync(() => Request(HttpMethod.Get, $"/operations/{Escape(id)}/events", accept: "text/event-stream"),
+                cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+            await foreach (var operation in ReadServerSentEventsAsync<Operation>(response, "operation", cancellationToken))
+            {
+                if (operation.Version <= lastVersion) continue;
+                lastVersion = operation.Version;
+                yield return operation;
+                if (operation.IsFinished) yield break;
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Berth.Tests.Support;
+using static Berth.Tests.Cli.CliRunner;
+
+namespace Berth.Tests.Cli;
+
+/// <summary>
+/// The real <c>berth</c> CLI against a live gateway on the real engine: in-process through its entry point, and once as the
+/// built binary. It shares the "berth on docker" deployment, so it adds no deployment of its own.
+/// </summary>
+[Collection(BerthClusterCollection.Name)]
+public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("berth-cli-").FullName;
+
+    private string GatewayUrl => $"http://127.0.0.1:{berth.Deployment.HttpPort}";
+
+    private string ConfigPath => Path.Combine(_home, "berth", "config.json");
+
+    /// <summary>The CLI's environment: XDG_CONFIG_HOME in this test's directory, plus <paramref name="extra"/>.</summary>
+    private Dictionary<string, string?> Environment(params (string Name, string? Value)[] extra)
+    {
+        var environment = new Dictionary<string, string?> { ["XDG_CONFIG_HOME"] = _home, ["HOME"] = _home };
+        foreach (var (name, value) in extra) environment[name] = value;
+        return environment;
+    }
+
+    private Task<CliRun> Berth(Dictionary<string, string?> environment, params string[] args) => RunAsync(environment, null, args);
+
+    private static string Spec(string id, int max) => $"""
+        id: {id}
+        image: {DockerRequirement.TestImage}
+        user: "1000:1000"
+        command: ["sh", "-c", "echo started; i=0; while [ $i -lt 36000 ]; do sleep 0.1; i=$((i+1)); done"]
+        volumes:
+          state:
+            target: /data
+        pool:
+          min_size: 1
+          max_size: {max}
+        """;
+
+    private async Task<CliRun> LoginAsync()
+    {
+        var run = await Berth(Environment(), "login", GatewayUrl, "--key", berth.Deployment.AdminKey);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [DockerFact]
+    public async Task Login_writes_the_config_owner_only_and_the_environment_wins_over_it()
+    {
+        var run = await LoginAsync();
+        Assert.Contains("Logged in", run.Stdout);
+        Assert.True(File.Exists(ConfigPath));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ConfigPath));
+        using (var saved = JsonDocument.Parse(await File.ReadAllTextAsync(ConfigPath)))
+        {
+            Assert.Equal(GatewayUrl, saved.RootElement.GetProperty("url").GetString());
+            Assert.Equal(berth.Deployment.AdminKey, saved.RootElement.GetProperty("key").GetString());
+        }
+
+        var whoami = await Berth(Environment(), "whoami", "--json");
+        Assert.True(whoami.ExitCode == 0, whoami.ToString());
+        Assert.Equal("admin", JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("role").GetString());
+
+        // A wrong key in the environment wins over the right one in the file...
+        var wrongKey = await Berth(Environment(("BERTH_KEY", "bk_wrong_0000000000000000")), "whoami");
+        Assert.True(wrongKey.ExitCode == 4, wrongKey.ToString());
+        Assert.Contains("401", wrongKey.Stderr);
+        // ...and a viewer key in the environment is who the gateway sees.
+        var viewerKey = await berth.Api.CreateKeyAsync("viewer", name: "cli-viewer");
+        var viewer = await Berth(Environment(("BERTH_KEY", viewerKey)), "whoami", "--json");
+        Assert.True(viewer.ExitCode == 0, viewer.ToString());
+        Assert.Equal("viewer", JsonDocument.Parse(viewer.Stdout).RootElement.GetProperty("role").GetString());
+        // BERTH_URL wins too: nothing listens on a port just taken and let go.
+        var elsewhere = await Berth(Environment(("BERTH_URL", $"http://127.0.0.1:{FreePort.Next()}")), "pools");
+        Assert.True(elsewhere.ExitCode == 6, elsewhere.ToString());
+        Assert.Contains("cannot reach the gateway", elsewhere.Stderr);
+        // BERTH_CONFIG points at another file: none there, no gateway.
+        var noConfig = await Berth(Environment(("BERTH_CONFIG", Path.Combine(_home, "other.json"))), "pools");
+        Assert.True(noConfig.ExitCode == 2, noConfig.ToString());
+        Assert.Contains("berth login", noConfig.Stderr);
+    }
+
+    [DockerFact]
+    public async Task Apply_pools_claim_status_exec_cp_and_release_a_tenant_through_the_cli()
+    {
+        await LoginAsync();
+        var env = Environment();
+        var id = Integration.Workloads.NewId("cli");
+        var file = Path.Combine(_home, $"{id}.yaml");
+        await File.WriteAllTextAsync(file, Spec(id, max: 2));
+
+        // Without --yes and with stdin not a terminal, nothing is asked and nothing changes.
+        var refused = await Berth(env, "workloads", "apply", file);
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("--yes", refused.Stderr);
+        Assert.Equal(3, (await Berth(env, "workloads", "get", id)).ExitCode);
+
+        var applied = await Berth(env, "workloads", "apply", file, "--yes");
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        Assert.Contains($"+id: {id}", applied.Stdout);
+        Assert.Contains($"Registered workload {id}", applied.Stdout);
+
+        // An update shows the changed line against the registered spec.
+        await File.WriteAllTextAsync(file, Spec(id, max: 3));
+        var updated = await Berth(env, "workloads", "apply", file, "--yes");
+        Assert.True(updated.ExitCode == 0, updated.ToString());
+        Assert.Contains("-  max_size: 2", updated.Stdout);
+        Assert.Contains("+  max_size: 3", updated.Stdout);
+        Assert.Contains($"Updated workload {id}", updated.Stdout);
+
+        var pools = await Berth(env, "pools", "--json");
+        Assert.True(pools.ExitCode == 0, pools.ToString());
+        var pool = JsonDocument.Parse(pools.Stdout).RootElement.EnumerateArray().Single(p => p.GetProperty("workload").GetString() == id);
+        Assert.Equal(3, pool.GetProperty("maxSize").GetInt32());
+        var table = await Berth(env, "pools");
+        Assert.Contains(id, table.Stdout);
+        Assert.Contains("WARM TARGET", table.Stdout);
+
+        var tenant = $"t-{id}";
+        var claim = await Berth(env, "claim", tenant, id, "--json");
+        Assert.True(claim.ExitCode == 0, claim.ToString());
+        var containerId = JsonDocument.Parse(claim.Stdout).RootElement.GetProperty("containerId").GetString();
+        Assert.False(string.IsNullOrEmpty(containerId));
+
+        var status = await Berth(env, "status", tenant);
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("claimed", status.Stdout);
+        Assert.Contains(containerId![..12], status.Stdout);
+
+        var exec = await Berth(env, "exec", tenant, "--", "sh", "-c", "echo out-$((40+2)); echo err >&2; exit 7");
+        Assert.True(exec.ExitCode == 7, exec.ToString());
+        Assert.Contains("out-42", exec.Stdout);
+        Assert.Contains("err", exec.Stderr);
+
+        // exec -i: stdin over the interactive WebSocket, the exit code from its exit frame.
+        var interactive = await RunWithStdinAsync(env, null, "echo in-$((6*7))\nexit 5\n", "exec", "-i", tenant, "--", "sh");
+        Assert.True(interactive.ExitCode == 5, interactive.ToString());
+        Assert.Contains("in-42", interactive.Stdout);
+
+        var local = Path.Combine(_home, "notes.txt");
+        await File.WriteAllTextAsync(local, "written by berth cp\n");
+        var up = await Berth(env, "cp", local, $"{tenant}:/data/notes.txt");
+        Assert.True(up.ExitCode == 0, up.ToString());
+        var cat = await Berth(env, "exec", tenant, "--json", "--", "cat", "/data/notes.txt");
+        Assert.True(cat.ExitCode == 0, cat.ToString());
+        Assert.Equal("written by berth cp\n", JsonDocument.Parse(cat.Stdout).RootElement.GetProperty("stdout").GetString());
+        var back = Path.Combine(_home, "back.txt");
+        var down = await Berth(env, "cp", $"{tenant}:/data/notes.txt", back);
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Equal("written by berth cp\n", await File.ReadAllTextAsync(back));
+
+        var release = await Berth(env, "release", tenant, "--json");
+        Assert.True(release.ExitCode == 0, release.ToString());
+        Assert.Equal("released", JsonDocument.Parse(release.Stdout).RootElement.GetProperty("state").GetString());
+
+        var delete = await Berth(env, "workloads", "delete", id, "--yes");
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+    }
+
+    [DockerFact]
+    public async Task A_404_exits_3_with_the_problem_and_json_errors_name_the_field()
+    {
+        await LoginAsync();
+        var missing = await Berth(Environment(), "workloads", "get", "no-such-workload");
+        Assert.True(missing.ExitCode == 3, missing.ToString());
+        Assert.Contains("workload 'no-such-workload' does not exist", missing.Stderr);
+        Assert.Contains("field: id", missing.Stderr);
+
+        var json = await Berth(Environment(), "pools", "no-such-workload", "--json");
+        Assert.True(json.ExitCode == 3, json.ToString());
+        var error = JsonDocument.Parse(json.Stderr).RootElement.GetProperty("error");
+        Assert.Equal(404, error.GetProperty("status").GetInt32());
+        Assert.Equal("workload", error.GetProperty("field").GetString());
+
+        var usage = await Berth(Environment(), "claim");
+        Assert.True(usage.ExitCode == 2, usage.ToString());
+    }
+
+    [DockerFact]
+    public async Task The_built_berth_binary_lists_the_pools_as_a_process()
+    {
+        var id = Integration.Workloads.NewId("clibin");
+        (await berth.Api.PutWorkloadYamlAsync(id, Spec(id, max: 2))).EnsureSuccessStatusCode();
+        var binary = Path.Combine(RepositoryPaths.Root, "src", "Cli", "bin", AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug", "net10.0", "berth");
+        Assert.True(File.Exists(binary), $"{binary} is not built");
+        var start = new ProcessStartInfo(binary, ["pools"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["BERTH_URL"] = GatewayUrl;
+        start.Environment["BERTH_KEY"] = berth.Deployment.AdminKey;
+        start.Environment["BERTH_CONFIG"] = Path.Combine(_home, "none.json");
+        start.Environment["COLUMNS"] = "250";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(bound.Token);
+        var output = await stdout;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{output}\n{await stderr}");
+        Assert.True(output.Contains(id), output);
+        Assert.Contains("WORKLOAD", output);
+        await File.WriteAllTextAsync(Path.Combine(berth.Deployment.WorkDirectory, "berth-pools.txt"), output);
+        (await berth.Http.DeleteAsync($"/workloads/{id}")).EnsureSuccessStatusCode();
+
+        var missing = Process.Start(new ProcessStartInfo(binary, ["workloads", "get", "no-such-workload"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["BERTH_URL"] = GatewayUrl, ["BERTH_KEY"] = berth.Deployment.AdminKey, ["BERTH_CONFIG"] = Path.Combine(_home, "none.json") },
+        })!;
+        var missingError = missing.StandardError.ReadToEndAsync();
+        await missing.StandardOutput.ReadToEndAsync();
+        await missing.WaitForExitAsync(bound.Token);
+        Assert.True(missing.ExitCode == 3, await missingError);
+    }
+
+    public void Dispose() => Directory.Delete(_home, recursive: true);
+}

@@ -49,9 +49,9 @@ public static class PoolEndpoints
             }
             var pool = record.Spec.Pool;
             var (min, max) = (body.MinSize ?? pool.MinSize, body.MaxSize ?? pool.MaxSize);
-            if (PoolSizeRules.Violation(min, max, pool.MaxWarm, "minSize", "maxSize") is var (field, message))
+            if (PoolSizeRules.Violation(min, max, pool.MaxWarm, "minSize", "maxSize") is { } violation)
             {
-                return ProblemResults.BadRequest(field, message);
+                return ProblemResults.BadRequest(violation.Field, violation.Message);
             }
             // The registered spec changes (its version does not: sizes are no part of it, so no member is replaced).
             await retry.Run(() => catalog.Upsert(record.Spec with { Pool = pool with { MinSize = min, MaxSize = max } }));

@@ -160,10 +160,7 @@ public static class OperationEndpoints
     {
         var aborted = context.RequestAborted;
         var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        // Proxies such as nginx would otherwise hold events back in their buffers.
-        response.Headers["X-Accel-Buffering"] = "no";
+        EventEndpoints.BeginEventStream(response);
         var sent = 0L;
         var quiet = 0;
         var text = new StringBuilder();

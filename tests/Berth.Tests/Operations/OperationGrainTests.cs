@@ -44,6 +44,8 @@ public sealed class OperationGrainTests
         var tenant = berth.Client.GetGrain<ITenantGrain>($"held-{workload}");
         Assert.Equal("mem2", (await tenant.Claim(workload, null)).HostId);
         await Registry(berth).Uncordon(InMemorySilo.HostId);
+        // A drain counts what the host's last sweep reported: wait until that includes the held container.
+        await Eventually.Until(() => Registry(berth).Get("mem2"), h => h!.Containers >= 1, "mem2's sweep to count the held container");
         return (workload, tenant);
     }
 

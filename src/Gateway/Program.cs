@@ -109,6 +109,7 @@ app.MapApiKeyEndpoints();
 app.MapAuditEndpoints();
 app.MapEventEndpoints();
 app.MapWebhookEndpoints();
+app.MapOperationEndpoints();
 app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(BerthPolicies.Operate);
 app.MapOperatorPage();
 

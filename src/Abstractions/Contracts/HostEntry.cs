@@ -36,7 +36,9 @@ public sealed record HostDrain(
     [property: Id(1)] DateTimeOffset StartedAt,
     [property: Id(2)] int Total,
     [property: Id(3)] int Remaining,
-    [property: Id(4)] DateTimeOffset? CompletedAt)
+    [property: Id(4)] DateTimeOffset? CompletedAt,
+    /// <summary>The operation that tracks it (GET /operations/{id}); null for a drain started before operations existed.</summary>
+    [property: Id(5)] string? OperationId = null)
 {
     public int Done => Math.Max(0, Total - Remaining);
 }

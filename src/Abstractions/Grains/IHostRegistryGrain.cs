@@ -40,10 +40,11 @@ public interface IHostRegistryGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Cordons the host and removes its idle members; claimed tenants stay until released, or with
-    /// <paramref name="evict"/> are saved and moved to other hosts. Progress is the host's <see cref="HostEntry.Drain"/>.
+    /// <paramref name="evict"/> are saved and moved to other hosts. Progress is the host's <see cref="HostEntry.Drain"/>;
+    /// a new drain is tracked by <paramref name="operationId"/>, a running one keeps the operation it has.
     /// </summary>
     [Alias("Drain")]
-    Task<HostEntry> Drain(string hostId, bool evict);
+    Task<HostEntry> Drain(string hostId, bool evict, string? operationId = null);
 
     /// <summary>Removes an empty host; with <paramref name="force"/> one that still runs containers (left as they are).</summary>
     [Alias("Remove")]

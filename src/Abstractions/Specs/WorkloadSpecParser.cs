@@ -16,9 +16,9 @@ public static partial class WorkloadSpecParser
     /// <summary>Backends Boilerhouse reaches through rclone that Berth does not speak; named so the refusal says why.</summary>
     private static readonly string[] RcloneBackends = ["gcs", "google cloud storage", "azure", "azureblob", "azurefiles", "b2", "swift", "sftp", "ftp", "dropbox", "drive", "onedrive", "box", "webdav", "hdfs", "local", "crypt"];
     /// <summary>Claimed containers live in their tenants' records, so a pool may serve this many tenants.</summary>
-    private const int MaxPoolSize = 100_000;
+    private const int MaxPoolSize = PoolSizeRules.MaxPoolSize;
     /// <summary>Warm (idle) members are in the pool's own books, which every claim writes: kept to a size that stays cheap.</summary>
-    private const int MaxWarmSize = 1000;
+    private const int MaxWarmSize = PoolSizeRules.MaxWarmSize;
     private const long MinMemoryBytes = 6 * 1024 * 1024; // Docker refuses less.
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]

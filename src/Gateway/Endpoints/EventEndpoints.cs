@@ -65,10 +65,7 @@ public static class EventEndpoints
     {
         var aborted = context.RequestAborted;
         var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        // Proxies such as nginx would otherwise hold events back in their buffers.
-        response.Headers["X-Accel-Buffering"] = "no";
+        BeginEventStream(response);
         var feed = cluster.GetGrain<IEventFeedGrain>(0);
         var cursor = query.Since;
         var text = new StringBuilder();
@@ -110,6 +107,15 @@ public static class EventEndpoints
         {
             // The client went away: the stream simply ends.
         }
+    }
+
+    /// <summary>The headers of a server-sent event stream (also the operations' streams).</summary>
+    internal static void BeginEventStream(HttpResponse response)
+    {
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        // Proxies such as nginx would otherwise hold events back in their buffers.
+        response.Headers["X-Accel-Buffering"] = "no";
     }
 
     /// <summary>The filters every read takes, with the caller's scope applied: a tenant principal is held to its own tenant.</summary>

@@ -24,7 +24,7 @@ public static class HostEndpoints
     /// <summary>PEM files on the silos (never their contents over the API).</summary>
     public sealed record HostTlsRequest(string? ClientCertificate, string? ClientKey, string? CaCertificate);
 
-    public sealed record HostDrainResponse(bool Evict, DateTimeOffset StartedAt, int Total, int Done, int Remaining, DateTimeOffset? CompletedAt, string State);
+    public sealed record HostDrainResponse(bool Evict, DateTimeOffset StartedAt, int Total, int Done, int Remaining, DateTimeOffset? CompletedAt, string State, string? OperationId);
 
     /// <summary>A host as operators see it; with <see cref="Engine"/> (its engine's own view) for a single host.</summary>
     public sealed record HostResponse(
@@ -56,7 +56,7 @@ public static class HostEndpoints
             return new HostResponse(r.HostId, Lower(r.Kind), Lower(entry.State), entry.StateSince, r.Source, r.Endpoint,
                 r.TlsClientCertificate is { Length: > 0 }, r.PublishAddress, r.Labels, r.MaxContainers, r.MemoryBytes,
                 entry.Containers, entry.CreatesInFlight, entry.LastHeartbeat, entry.DownSince, entry.Problem, entry.Egress,
-                entry.Drain is { } d ? new HostDrainResponse(d.Evict, d.StartedAt, d.Total, d.Done, d.Remaining, d.CompletedAt, d.CompletedAt is null ? "running" : "done") : null,
+                entry.Drain is { } d ? new HostDrainResponse(d.Evict, d.StartedAt, d.Total, d.Done, d.Remaining, d.CompletedAt, d.CompletedAt is null ? "running" : "done", d.OperationId) : null,
                 entry.RegisteredAt, engine, engineError);
         }
 
@@ -130,11 +130,15 @@ public static class HostEndpoints
             .WithSummary("The host takes new members again (ends a drain)")
             .RequireAuthorization(BerthPolicies.Operate);
 
-        hosts.MapPost("/{hostId}/drain", async (string hostId, bool? evict, IClusterClient cluster, GrainCallRetry retry) =>
+        hosts.MapPost("/{hostId}/drain", async (string hostId, bool? evict, HttpContext context, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidId(hostId) is { } invalid) return invalid;
-            var entry = await retry.Run(() => Registry(cluster).Drain(hostId, evict == true));
-            // Accepted: the drain goes on in the pools; GET /hosts/{id} shows its progress (drain.done of drain.total).
+            // The host names the operation that tracks its drain; a drain already running keeps its own.
+            var plan = OperationEndpoints.Plan(context, OperationKind.Drain, hostId);
+            var entry = await retry.Run(() => Registry(cluster).Drain(hostId, evict == true, plan.Id));
+            if (entry.Drain?.OperationId == plan.Id) await OperationEndpoints.StartAsync(context, plan, cluster, retry);
+            else if (entry.Drain?.OperationId is { } running) OperationEndpoints.SetLocation(context, running);
+            // Accepted: the drain goes on in the pools; the operation (and GET /hosts/{id}, drain.done of drain.total) shows its progress.
             return Results.Accepted($"/hosts/{hostId}", HostResponse.From(entry));
         })
         .Produces<HostResponse>(202)

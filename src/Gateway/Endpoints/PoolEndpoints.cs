@@ -36,6 +36,36 @@ public static class PoolEndpoints
         .WithSummary("A pool's idle, claimed and creating counts and its members")
         .RequireAuthorization(BerthPolicies.Read);
 
+        pools.MapPost("/{workload}/resize", async (string workload, HttpContext context, IClusterClient cluster, GrainCallRetry retry) =>
+        {
+            if (WorkloadEndpoints.InvalidId(workload) is { } problem) return problem;
+            var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ResizeRequest>(context.Request, optional: false);
+            if (bodyProblem is not null) return bodyProblem;
+            if (body!.MinSize is null && body.MaxSize is null) return ProblemResults.BadRequest("minSize", "minSize or maxSize (or both) is required");
+            var catalog = cluster.GetGrain<IWorkloadCatalogGrain>(0);
+            if (await retry.Run(() => catalog.Get(workload)) is not { } record)
+            {
+                return ProblemResults.Problem(404, $"workload '{workload}' does not exist", "workload");
+            }
+            var pool = record.Spec.Pool;
+            var (min, max) = (body.MinSize ?? pool.MinSize, body.MaxSize ?? pool.MaxSize);
+            if (PoolSizeRules.Violation(min, max, pool.MaxWarm, "minSize", "maxSize") is { } violation)
+            {
+                return ProblemResults.BadRequest(violation.Field, violation.Message);
+            }
+            // The registered spec changes (its version does not: sizes are no part of it, so no member is replaced).
+            await retry.Run(() => catalog.Upsert(record.Spec with { Pool = pool with { MinSize = min, MaxSize = max } }));
+            var plan = OperationEndpoints.Plan(context, OperationKind.Resize, workload) with { MinSize = min, MaxSize = max, PreviousSpec = record.Spec };
+            var operation = await OperationEndpoints.StartAsync(context, plan, cluster, retry);
+            return Results.Accepted($"/operations/{operation.Id}", OperationEndpoints.OperationResponse.From(operation));
+        })
+        .Produces<OperationEndpoints.OperationResponse>(202)
+        .WithSummary("Change the pool's minSize and maxSize, as an operation that follows its idle members toward the new minimum")
+        .RequireAuthorization(BerthPolicies.Operate);
+
         return app;
     }
+
+    /// <summary><c>POST /pools/{workload}/resize</c>: either size may be left out (it stays).</summary>
+    public sealed record ResizeRequest(int? MinSize, int? MaxSize);
 }

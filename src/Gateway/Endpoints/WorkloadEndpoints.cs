@@ -37,7 +37,7 @@ public static class WorkloadEndpoints
         .WithSummary("Read one workload spec")
         .RequireAuthorization(BerthPolicies.Read);
 
-        group.MapPut("/{id}", async (string id, bool? force, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options, GrainCallRetry retry) =>
+        group.MapPut("/{id}", async (string id, bool? force, HttpContext context, HttpRequest request, IClusterClient cluster, IOptions<GatewayOptions> options, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
             var text = await RequestBody.ReadTextAsync(request, options.Value.MaxSpecBytes);
@@ -54,7 +54,12 @@ public static class WorkloadEndpoints
                 default:
                     return ProblemResults.Problem(415, $"send the spec as application/yaml or application/json, not '{contentType}'", "Content-Type");
             }
+            var previous = await retry.Run(() => Catalog(cluster).Get(id));
             var (record, created) = await retry.Run(() => Catalog(cluster).Upsert(spec, force == true));
+            if (previous is not null && previous.Version != record.Version)
+            {
+                await StartRolloutAsync(context, previous, record, cluster, retry);
+            }
             var body = WorkloadResponse.From(record);
             return created ? Results.Created($"/workloads/{id}", body) : Results.Ok(body);
         })
@@ -70,7 +75,50 @@ public static class WorkloadEndpoints
         .WithSummary("Delete a workload (refused with 409 while tenants hold its containers)")
         .RequireAuthorization(BerthPolicies.Operate);
 
+        group.MapPost("/{id}/provision", async (string id, HttpContext context, IClusterClient cluster, GrainCallRetry retry) =>
+        {
+            if (InvalidId(id) is { } problem) return problem;
+            var (body, bodyProblem) = await RequestBody.ReadJsonAsync<ProvisionRequest>(context.Request, optional: false);
+            if (bodyProblem is not null) return bodyProblem;
+            if (ValidateTenants(body!.Tenants) is { } invalid) return invalid;
+            if (await retry.Run(() => Catalog(cluster).Get(id)) is null) return ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
+            var plan = OperationEndpoints.Plan(context, OperationKind.Provision, id) with { Tenants = body.Tenants! };
+            var operation = await OperationEndpoints.StartAsync(context, plan, cluster, retry);
+            return Results.Accepted($"/operations/{operation.Id}", OperationEndpoints.OperationResponse.From(operation));
+        })
+        .Produces<OperationEndpoints.OperationResponse>(202)
+        .WithSummary("Claim each listed tenant on the workload, a few at a time, as an operation; per-tenant failures are its errors")
+        .RequireAuthorization(BerthPolicies.Operate);
+
         return group;
+    }
+
+    /// <summary><c>POST /workloads/{id}/provision</c>.</summary>
+    public sealed record ProvisionRequest(string[]? Tenants);
+
+    /// <summary>Tenants one provision may claim: enough for a batch, bounded so that one request stays one operation's worth.</summary>
+    public const int MaxProvisionTenants = 1000;
+
+    private static IResult? ValidateTenants(string[]? tenants)
+    {
+        if (tenants is null || tenants.Length == 0) return ProblemResults.BadRequest("tenants", "a non-empty list of tenant ids is required");
+        if (tenants.Length > MaxProvisionTenants) return ProblemResults.BadRequest("tenants", $"at most {MaxProvisionTenants} tenants per provision");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < tenants.Length; i++)
+        {
+            if (!ResourceIds.IsValidTenantId(tenants[i])) return ProblemResults.BadRequest($"tenants[{i}]", $"tenant id must match {ResourceIds.TenantIdPattern}");
+            if (!seen.Add(tenants[i])) return ProblemResults.BadRequest($"tenants[{i}]", $"tenant '{tenants[i]}' is listed twice");
+        }
+        return null;
+    }
+
+    /// <summary>A changed spec whose pool still has members of the older one: their replacement is tracked as a rollout.</summary>
+    private static async Task StartRolloutAsync(HttpContext context, WorkloadRecord previous, WorkloadRecord record, IClusterClient cluster, GrainCallRetry retry)
+    {
+        var view = await retry.Run(() => cluster.GetGrain<IWorkloadPoolGrain>(record.Spec.Id).GetView());
+        if (view.Members.All(m => m.SpecVersion == record.Version)) return;
+        var plan = OperationEndpoints.Plan(context, OperationKind.Rollout, record.Spec.Id) with { Version = record.Version, PreviousSpec = previous.Spec };
+        await OperationEndpoints.StartAsync(context, plan, cluster, retry);
     }
 
     internal static IResult? InvalidId(string id) =>

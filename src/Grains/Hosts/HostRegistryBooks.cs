@@ -123,7 +123,7 @@ public sealed class HostRegistryBooks
     }
 
     /// <summary>An operator's action; throws 404 for an unknown host and 409 where the action does not apply.</summary>
-    public HostEntry Act(string hostId, HostAction action, DateTimeOffset now, bool evict = false, bool force = false)
+    public HostEntry Act(string hostId, HostAction action, DateTimeOffset now, bool evict = false, bool force = false, string? operationId = null)
     {
         var host = _state.Hosts.GetValueOrDefault(hostId) ?? throw BerthException.NotFound($"host '{hostId}' is not registered");
         var containers = Live(hostId).Containers;
@@ -134,10 +134,10 @@ public sealed class HostRegistryBooks
         var next = HostActions.Apply(hostId, host.Wanted, action);
         if (next == HostState.Draining)
         {
-            // A second drain with evict turns eviction on; one without it does not turn it off.
+            // A second drain with evict turns eviction on; one without it does not turn it off. It keeps its operation.
             host.Drain = host.Drain is { } running && host.Wanted == HostState.Draining
-                ? running with { Evict = running.Evict || evict }
-                : new HostDrain(evict, now, containers, containers, containers == 0 ? now : null);
+                ? running with { Evict = running.Evict || evict, OperationId = running.OperationId ?? operationId }
+                : new HostDrain(evict, now, containers, containers, containers == 0 ? now : null, operationId);
         }
         else
         {

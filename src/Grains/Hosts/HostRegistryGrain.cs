@@ -70,13 +70,13 @@ public sealed class HostRegistryGrain(
 
     public Task<HostEntry> Uncordon(string hostId) => ActAsync(hostId, HostAction.Uncordon);
 
-    public Task<HostEntry> Drain(string hostId, bool evict) => ActAsync(hostId, HostAction.Drain, evict: evict);
+    public Task<HostEntry> Drain(string hostId, bool evict, string? operationId = null) => ActAsync(hostId, HostAction.Drain, evict: evict, operationId: operationId);
 
     public Task<HostEntry> Remove(string hostId, bool force) => ActAsync(hostId, HostAction.Remove, force: force);
 
-    private async Task<HostEntry> ActAsync(string hostId, HostAction action, bool evict = false, bool force = false)
+    private async Task<HostEntry> ActAsync(string hostId, HostAction action, bool evict = false, bool force = false, string? operationId = null)
     {
-        var entry = _books.Act(hostId, action, Now, evict, force);
+        var entry = _books.Act(hostId, action, Now, evict, force, operationId);
         await PersistAsync();
         logger.LogInformation("Host {Host}: {Action}{Evict} by an operator, now {State}", hostId, action, evict ? " with eviction" : "", entry.State);
         return entry;

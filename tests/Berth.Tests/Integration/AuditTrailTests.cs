@@ -122,7 +122,7 @@ public sealed class AuditTrailTests
     }
 
     [PostgresDockerFact]
-    public async Task The_postgres_trail_is_append_only_and_a_tampered_row_breaks_verification()
+    public async Task The_postgres_trail_is_append_only_a_tampered_row_breaks_verification_and_operations_run_over_http()
     {
         await using var berth = new BerthDeployment(DatabaseProvider.Postgres);
         await berth.StartAsync();
@@ -154,5 +154,77 @@ public sealed class AuditTrailTests
         Assert.False(after.GetProperty("valid").GetBoolean(), after.ToString());
         Assert.Equal(2, after.GetProperty("firstInvalidSeq").GetInt64());
         Assert.Equal(1, after.GetProperty("entries").GetInt64());
+
+        // The same deployment (PostgreSQL, real Docker) runs a rollout and a resize as operations.
+        await OperationsRunAndCancelAsync(berth);
+    }
+
+    private static async Task<JsonElement> OperationAsync(HttpClient http, string location) =>
+        JsonDocument.Parse(await http.GetStringAsync(location)).RootElement;
+
+    private static string LocationOf(HttpResponseMessage response) =>
+        Assert.Single(response.Headers.GetValues("Operation-Location"));
+
+    /// <summary>A rollout followed over SSE to its end, and a resize that cannot finish, cancelled (its sizes come back).</summary>
+    private static async Task OperationsRunAndCancelAsync(BerthDeployment berth)
+    {
+        var workload = Workloads.NewId("ops");
+        (await berth.Api.PutWorkloadYamlAsync(workload, Workloads.Sleeper(workload, 1, 2))).EnsureSuccessStatusCode();
+        await berth.Api.WaitForIdleAsync(workload, 1);
+        // A claimed container of the older spec stays until released: the rollout says so.
+        await berth.Api.ClaimOkAsync($"holder-{workload}", workload);
+        await berth.Api.WaitForIdleAsync(workload, 1);
+
+        using var put = await berth.Api.PutWorkloadYamlAsync(workload, Workloads.Sleeper(workload, 1, 2).Replace("command: [\"sleep\", \"3600\"]", "command: [\"sleep\", \"3601\"]"));
+        put.EnsureSuccessStatusCode();
+        var rollout = LocationOf(put);
+        var first = await OperationAsync(berth.Http, rollout);
+        Assert.Equal("rollout", first.GetProperty("kind").GetString());
+        Assert.Equal(workload, first.GetProperty("target").GetString());
+        Assert.StartsWith("key:", first.GetProperty("startedBy").GetString());
+
+        // The stream: the current state first, one event per change, and it ends after the terminal one.
+        using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var stream = await berth.Http.GetAsync($"{rollout}/events", HttpCompletionOption.ResponseHeadersRead, hang.Token);
+        Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(hang.Token));
+        var events = new List<(long Id, JsonElement Data)>();
+        long id = 0;
+        while (await reader.ReadLineAsync(hang.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) Assert.Equal("event: operation", line);
+            if (line.StartsWith("id: ", StringComparison.Ordinal)) id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+            if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add((id, JsonDocument.Parse(line[6..]).RootElement));
+        }
+        Assert.NotEmpty(events);
+        Assert.True(events.First().Id >= first.GetProperty("version").GetInt64());
+        Assert.Equal(events.Select(e => e.Id).Order(), events.Select(e => e.Id));
+        var last = events[^1].Data;
+        Assert.Equal("succeeded", last.GetProperty("state").GetString());
+        Assert.Equal(last.GetProperty("total").GetInt32(), last.GetProperty("done").GetInt32());
+        Assert.Contains("claimed containers stay on the older spec", last.GetProperty("message").GetString());
+
+        // Resize to a minimum one held member leaves out of reach (max 2: one claimed, one idle), then cancel.
+        using var bad = await berth.Http.PostAsJsonAsync($"/pools/{workload}/resize", new { minSize = 3, maxSize = 2 });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("maxSize", JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("field").GetString());
+        using var resize = await berth.Http.PostAsJsonAsync($"/pools/{workload}/resize", new { minSize = 2, maxSize = 2 });
+        Assert.Equal(HttpStatusCode.Accepted, resize.StatusCode);
+        var resizeAt = LocationOf(resize);
+        var climbing = await Eventually.Until(() => OperationAsync(berth.Http, resizeAt), o => o.GetProperty("done").GetInt32() == 1, "one idle member toward two");
+        Assert.Equal("running", climbing.GetProperty("state").GetString());
+        Assert.Contains(JsonDocument.Parse(await berth.Http.GetStringAsync("/operations?state=running&kind=resize")).RootElement.EnumerateArray(),
+            o => o.GetProperty("id").GetString() == climbing.GetProperty("id").GetString());
+        using var cancel = await berth.Http.DeleteAsync(resizeAt);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        await Eventually.Until(() => OperationAsync(berth.Http, resizeAt), o => o.GetProperty("state").GetString() == "cancelled", "the resize to be cancelled");
+        Assert.Equal((1, 2), ((await berth.Api.PoolAsync(workload)).MinSize, (await berth.Api.PoolAsync(workload)).MaxSize));
+        using var again = await berth.Http.DeleteAsync(resizeAt);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        // Finished operations stay listed (the index keeps the newest finished ones).
+        Assert.Contains(JsonDocument.Parse(await berth.Http.GetStringAsync($"/operations?state=finished&target={workload}")).RootElement.EnumerateArray(),
+            o => o.GetProperty("kind").GetString() == "rollout");
+        await Eventually.Until(() => AuditAsync(berth.Http, "limit=1000"), entries => entries.Any(e => e.Action == "DELETE /operations/{id}" && e.Result == 202),
+            "the cancel to be in the audit trail");
     }
 }

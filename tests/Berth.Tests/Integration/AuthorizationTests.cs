@@ -87,6 +87,13 @@ public sealed class AuthorizationTests(BerthClusterFixture berth)
             (new("POST", $"/tenants/{alice}/extend", Json: """{"ttl":"5m"}"""), tenantWriters),
             (new("POST", $"/tenants/{alice}/touch"), tenantWriters),
             (new("GET", $"/events?tenant={alice}&limit=5"), tenantReaders),
+            (new("GET", "/operations?state=running"), readers),
+            // Unknown operations and workload: 404 past authorization.
+            (new("GET", "/operations/op-none-0"), readers),
+            (new("GET", "/operations/op-none-0/events"), readers),
+            (new("DELETE", "/operations/op-none-0"), staff),
+            (new("POST", $"/pools/{workload}/resize", Json: """{"minSize":0,"maxSize":3}"""), staff),
+            (new("POST", "/workloads/no-such-workload/provision", Json: """{"tenants":["x"]}"""), staff),
             (new("GET", "/webhooks"), staff),
             (new("POST", "/webhooks", Json: """{"url":"http://10.0.0.1/hook"}"""), staff),
             (new("GET", "/webhooks/wh_0000000000000000"), staff),

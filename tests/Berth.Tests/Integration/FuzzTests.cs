@@ -81,6 +81,14 @@ public sealed class FuzzTests
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/pools/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/hosts/{e}"));
             requests.Add(() => Json(HttpMethod.Post, $"/hosts/{e}/drain", null));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/operations/{e}"));
+            // A dot segment would be resolved away by the client (/operations/../events is GET /events).
+            if (id is not ("." or "..")) requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/operations/{e}/events"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/operations/{e}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/operations?state={e}&kind={e}&target={e}&limit={e}"));
+            requests.Add(() => Json(HttpMethod.Post, $"/pools/{e}/resize", "{\"minSize\":1}"));
+            requests.Add(() => Json(HttpMethod.Post, $"/workloads/{e}/provision", "{\"tenants\":[\"t\"]}"));
+            requests.Add(() => Json(HttpMethod.Post, "/workloads/fuzz/provision", $"{{\"tenants\":[\"{e}\"]}}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/{e}/ports/8080/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/tenants/ok/ports/{e}/"));
             requests.Add(() => Json(HttpMethod.Post, $"/tenants/{e}/ports/8080/links", "{\"ttl\":\"5m\"}"));
@@ -95,7 +103,7 @@ public sealed class FuzzTests
         foreach (var body in Bodies)
         {
             foreach (var path in new[] { "/tenants/fuzz/claim", "/tenants/fuzz/release", "/tenants/fuzz/release?force=true", "/tenants/fuzz/sync", "/auth/keys",
-                "/api/v1/tenants/fuzz/claim", "/api/v1/tenants/fuzz/release", "/tenants/fuzz/exec", "/hosts" })
+                "/api/v1/tenants/fuzz/claim", "/api/v1/tenants/fuzz/release", "/tenants/fuzz/exec", "/hosts", "/pools/fuzz/resize", "/workloads/fuzz/provision" })
             {
                 requests.Add(() => Json(HttpMethod.Post, path, body));
             }

@@ -15,6 +15,14 @@ public sealed partial class BerthClient
     public Task<Operation> GetOperationAsync(string id, CancellationToken cancellationToken = default) =>
         SendJsonAsync<Operation>(() => Request(HttpMethod.Get, $"/operations/{Escape(id)}"), cancellationToken);
 
+    /// <summary>Changes a pool's sizes (either may be left out) as a resize operation toward the new minimum.</summary>
+    public Task<Operation> ResizePoolAsync(string workload, int? minSize, int? maxSize, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<Operation>(() => Request(HttpMethod.Post, $"/pools/{Escape(workload)}/resize", JsonBody(new { minSize, maxSize })), cancellationToken);
+
+    /// <summary>Claims each of <paramref name="tenants"/> on the workload, a few at a time, as a provision operation.</summary>
+    public Task<Operation> ProvisionAsync(string workload, IReadOnlyList<string> tenants, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<Operation>(() => Request(HttpMethod.Post, $"/workloads/{Escape(workload)}/provision", JsonBody(new { tenants })), cancellationToken);
+
     /// <summary>Asks the operation to stop; the answer is it cancelling or cancelled (409 when it already finished).</summary>
     public Task<Operation> CancelOperationAsync(string id, CancellationToken cancellationToken = default) =>
         SendJsonAsync<Operation>(() => Request(HttpMethod.Delete, $"/operations/{Escape(id)}"), cancellationToken);

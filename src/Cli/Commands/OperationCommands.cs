@@ -84,6 +84,18 @@ public static class OperationCommands
         return last.State == "succeeded" ? ExitCodes.Ok : last.IsFinished ? ExitCodes.Failed : ExitCodes.Unavailable;
     }
 
+    /// <summary>What a command that started <paramref name="started"/> prints: the operation, or with --watch its progress to the end.</summary>
+    internal static async Task<int> StartedAsync(Session session, Operation started, bool watch, CancellationToken ct)
+    {
+        if (watch) return await WatchAsync(session, started.Id, ct);
+        session.Emit(started, console =>
+        {
+            console.Write(Fields(started));
+            console.WriteLine($"Follow it: berth operations watch {started.Id}");
+        });
+        return ExitCodes.Ok;
+    }
+
     internal static string ProgressLine(Operation o) =>
         $"{o.Id} {o.Kind} {o.Target}: {o.State} {o.Done}/{o.Total}" + (o.Message is null ? "" : $" — {o.Message}");
 

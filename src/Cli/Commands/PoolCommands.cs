@@ -28,7 +28,24 @@ public static class PoolCommands
             session.Emit(pools, console => console.Write(Counts(pools)));
             return ExitCodes.Ok;
         });
+        command.Subcommands.Add(Resize(context));
         return command;
+    }
+
+    /// <summary><c>berth pools resize WORKLOAD [--min N] [--max N] [--watch]</c>: a resize operation.</summary>
+    private static Command Resize(CliContext context)
+    {
+        var workload = new Argument<string>("workload") { Description = "The pool's workload" };
+        var min = new Option<int?>("--min") { Description = "New pool.min_size (left as it is when not given)" };
+        var max = new Option<int?>("--max") { Description = "New pool.max_size (left as it is when not given)" };
+        var watch = new Option<bool>("--watch") { Description = "Follow the resize with a progress bar" };
+        var resize = new Command("resize", "Change a pool's min and max sizes, as an operation toward the new minimum") { workload, min, max, watch };
+        resize.Handle(context, async (session, parse, ct) =>
+        {
+            var started = await session.Client.ResizePoolAsync(parse.GetValue(workload)!, parse.GetValue(min), parse.GetValue(max), ct);
+            return await OperationCommands.StartedAsync(session, started, parse.GetValue(watch), ct);
+        });
+        return resize;
     }
 
     private static Spectre.Console.Table Counts(IEnumerable<Pool> pools)

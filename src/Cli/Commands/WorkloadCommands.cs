@@ -90,6 +90,17 @@ public static class WorkloadCommands
         workloads.Subcommands.Add(list);
         workloads.Subcommands.Add(get);
         workloads.Subcommands.Add(delete);
+
+        var provisionId = new Argument<string>("id") { Description = "The workload id" };
+        var tenants = new Argument<string[]>("tenants") { Description = "The tenants to claim it for", Arity = ArgumentArity.OneOrMore };
+        var provisionWatch = new Option<bool>("--watch") { Description = "Follow the provision with a progress bar" };
+        var provision = new Command("provision", "Claim the workload for many tenants, a few at a time, as an operation") { provisionId, tenants, provisionWatch };
+        provision.Handle(context, async (session, parse, ct) =>
+        {
+            var started = await session.Client.ProvisionAsync(parse.GetValue(provisionId)!, parse.GetValue(tenants)!, ct);
+            return await OperationCommands.StartedAsync(session, started, parse.GetValue(provisionWatch), ct);
+        });
+        workloads.Subcommands.Add(provision);
         return workloads;
     }
 

@@ -162,6 +162,55 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
     }
 
     [DockerFact]
+    public async Task Operations_started_from_the_cli_are_watched_to_the_end_listed_and_a_finished_one_refuses_cancel()
+    {
+        await LoginAsync();
+        var env = Environment();
+        var id = Integration.Workloads.NewId("cliop");
+        (await berth.Api.PutWorkloadYamlAsync(id, Spec(id, max: 3))).EnsureSuccessStatusCode();
+        string[] tenants = [$"a-{id}", $"b-{id}"];
+
+        var provision = await Berth(env, ["workloads", "provision", id, .. tenants, "--watch"]);
+        Assert.True(provision.ExitCode == 0, provision.ToString());
+        Assert.Contains($"provision {id}: succeeded 2/2", provision.Stdout);
+        foreach (var tenant in tenants)
+        {
+            Assert.Equal(Contracts.TenantClaimState.Claimed, (await berth.Api.StatusAsync(tenant)).Claims.Single().State);
+        }
+
+        var list = await Berth(env, "operations", "list", "--kind", "provision", "--target", id, "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var listed = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().Single();
+        var operationId = listed.GetProperty("id").GetString()!;
+        Assert.Equal("succeeded", listed.GetProperty("state").GetString());
+        Assert.Equal(2, listed.GetProperty("done").GetInt32());
+        Assert.Equal(2, listed.GetProperty("total").GetInt32());
+
+        // Watching a finished operation shows its end at once; cancelling it is a conflict (exit 5).
+        var watched = await Berth(env, "operations", "watch", operationId);
+        Assert.True(watched.ExitCode == 0, watched.ToString());
+        Assert.Contains("succeeded 2/2", watched.Stdout);
+        var cancel = await Berth(env, "operations", "cancel", operationId);
+        Assert.True(cancel.ExitCode == 5, cancel.ToString());
+
+        // A resize started without --watch names its operation; watching it follows it to the end.
+        var resize = await Berth(env, "pools", "resize", id, "--min", "2", "--max", "4", "--json");
+        Assert.True(resize.ExitCode == 0, resize.ToString());
+        var resizeId = JsonDocument.Parse(resize.Stdout).RootElement.GetProperty("id").GetString()!;
+        Assert.NotEqual(operationId, resizeId);
+        var resized = await Berth(env, "operations", "watch", resizeId, "--json");
+        Assert.True(resized.ExitCode == 0, resized.ToString());
+        var last = JsonDocument.Parse(resized.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("succeeded", last.GetProperty("state").GetString());
+        Assert.Equal("resize", last.GetProperty("kind").GetString());
+        var pool = await Berth(env, "pools", id, "--json");
+        Assert.Equal(2, JsonDocument.Parse(pool.Stdout).RootElement.GetProperty("minSize").GetInt32());
+
+        foreach (var tenant in tenants) await berth.Api.ReleaseOkAsync(tenant, id);
+        Assert.Equal(0, (await Berth(env, "workloads", "delete", id, "--yes")).ExitCode);
+    }
+
+    [DockerFact]
     public async Task A_404_exits_3_with_the_problem_and_json_errors_name_the_field()
     {
         await LoginAsync();

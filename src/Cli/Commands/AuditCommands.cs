@@ -11,7 +11,7 @@ public static class AuditCommands
     {
         var audit = new Command("audit", "The audit trail (admin): query, verify the hash chain");
         var principal = new Option<string?>("--principal") { Description = "Only this principal's entries" };
-        var resource = new Option<string?>("--resource") { Description = "Only entries on this resource and below it (/tenants/alice)" };
+        var resource = new Option<string?>("--resource") { Description = "Only entries on this resource and below it (tenant:alice, workload:web)" };
         var since = new Option<DateTimeOffset?>("--since") { Description = "From this time (ISO 8601)" };
         var until = new Option<DateTimeOffset?>("--until") { Description = "Until this time (ISO 8601)" };
         var limit = new Option<int?>("--limit") { Description = "At most this many entries" };

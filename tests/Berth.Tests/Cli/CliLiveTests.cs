@@ -211,6 +211,93 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
     }
 
     [DockerFact]
+    public async Task Hosts_keys_audit_sync_logs_and_events_answer_through_the_cli_and_follow_streams_until_stopped()
+    {
+        await LoginAsync();
+        var env = Environment();
+        var id = Integration.Workloads.NewId("clistream");
+        (await berth.Api.PutWorkloadYamlAsync(id, Spec(id, max: 2) + "\nsync:\n  sink: filesystem\n  policy:\n    manual: true\n")).EnsureSuccessStatusCode();
+        var tenant = $"t-{id}";
+
+        // events -f and logs -f are streams: the built binary follows them until the test stops it.
+        await using var events = StartBinary("events", "-f", "--json", "--tenant", tenant);
+        Assert.Equal(0, (await Berth(env, "claim", tenant, id)).ExitCode);
+        var claimed = await events.LineAsync(line => line.Contains("\"claimed\""), "berth events -f to print the claim");
+        Assert.Equal(tenant, JsonDocument.Parse(claimed).RootElement.GetProperty("tenantId").GetString());
+        await using (var logs = StartBinary("logs", tenant, "-f"))
+        {
+            Assert.Equal("started", (await logs.LineAsync(line => line.Contains("started"), "berth logs -f to print the container's output")).Trim());
+        }
+
+        var sync = await Berth(env, "sync", tenant, "--json");
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        var logsNow = await Berth(env, "logs", tenant);
+        Assert.True(logsNow.ExitCode == 0, logsNow.ToString());
+        Assert.Contains("started", logsNow.Stdout);
+
+        var hosts = await Berth(env, "hosts", "list", "--json");
+        Assert.True(hosts.ExitCode == 0, hosts.ToString());
+        Assert.Contains(JsonDocument.Parse(hosts.Stdout).RootElement.EnumerateArray(), h => h.GetProperty("id").GetString() == "local");
+        var created = await Berth(env, "keys", "create", $"cli-{id}", "--role", "viewer", "--json");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var keys = await Berth(env, "keys", "list", "--json");
+        Assert.Contains(JsonDocument.Parse(keys.Stdout).RootElement.EnumerateArray(), k => k.GetProperty("name").GetString() == $"cli-{id}");
+        // The trail is written in the background: the claim shows up shortly after it was answered.
+        var audit = await Eventually.Until(() => Berth(env, "audit", "query", "--resource", $"tenant:{tenant}", "--json"),
+            run => run.ExitCode != 0 || run.Stdout.Contains("POST /tenants/{tenantId}/claim"), "the claim in the audit trail through the cli");
+        Assert.True(audit.ExitCode == 0, audit.ToString());
+        Assert.All(JsonDocument.Parse(audit.Stdout).RootElement.EnumerateArray(), e => Assert.Equal($"tenant:{tenant}", e.GetProperty("resource").GetString()));
+        var verify = await Berth(env, "audit", "verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+
+        Assert.Equal(0, (await Berth(env, "release", tenant)).ExitCode);
+        await events.LineAsync(line => line.Contains("\"released\""), "berth events -f to print the release");
+        Assert.Equal(0, (await Berth(env, "workloads", "delete", id, "--yes")).ExitCode);
+    }
+
+    /// <summary>The built binary as a process, for commands that stream until stopped; disposing kills it.</summary>
+    private FollowedProcess StartBinary(params string[] args)
+    {
+        var start = new ProcessStartInfo(BinaryPath, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["BERTH_URL"] = GatewayUrl;
+        start.Environment["BERTH_KEY"] = berth.Deployment.AdminKey;
+        start.Environment["BERTH_CONFIG"] = Path.Combine(_home, "none.json");
+        return new FollowedProcess(Process.Start(start)!);
+    }
+
+    private static string BinaryPath => Path.Combine(RepositoryPaths.Root, "src", "Cli", "bin", AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug", "net10.0", "berth");
+
+    private sealed class FollowedProcess(Process process) : IAsyncDisposable
+    {
+        private readonly List<string> _seen = [];
+
+        /// <summary>Reads stdout until a line matches; fails naming <paramref name="what"/> (and what came) if none does within the bound.</summary>
+        public async Task<string> LineAsync(Func<string, bool> match, string what)
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            try
+            {
+                while (await process.StandardOutput.ReadLineAsync(bound.Token) is { } line)
+                {
+                    _seen.Add(line);
+                    if (match(line)) return line;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            throw new Xunit.Sdk.XunitException($"no line for {what}; exited: {process.HasExited}; seen:\n{string.Join("\n", _seen)}\n{(process.HasExited ? await process.StandardError.ReadToEndAsync() : "")}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    [DockerFact]
     public async Task A_404_exits_3_with_the_problem_and_json_errors_name_the_field()
     {
         await LoginAsync();
@@ -234,7 +321,7 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
     {
         var id = Integration.Workloads.NewId("clibin");
         (await berth.Api.PutWorkloadYamlAsync(id, Spec(id, max: 2))).EnsureSuccessStatusCode();
-        var binary = Path.Combine(RepositoryPaths.Root, "src", "Cli", "bin", AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug", "net10.0", "berth");
+        var binary = BinaryPath;
         Assert.True(File.Exists(binary), $"{binary} is not built");
         var start = new ProcessStartInfo(binary, ["pools"])
         {

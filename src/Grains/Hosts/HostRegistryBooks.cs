@@ -92,7 +92,10 @@ public sealed class HostRegistryBooks
             Version++;
             changed = true;
         }
-        if (host.Wanted == HostState.Draining && host.Drain is { } drain && drain.Remaining != heartbeat.Containers)
+        // The first sweep after the drain began may be the one that completes it: the count the drain
+        // started from can be older than a container created just before.
+        if (host.Wanted == HostState.Draining && host.Drain is { } drain
+            && (drain.Remaining != heartbeat.Containers || (drain.CompletedAt is null && heartbeat.Containers == 0)))
         {
             host.Drain = drain with
             {
@@ -137,7 +140,8 @@ public sealed class HostRegistryBooks
             // A second drain with evict turns eviction on; one without it does not turn it off. It keeps its operation.
             host.Drain = host.Drain is { } running && host.Wanted == HostState.Draining
                 ? running with { Evict = running.Evict || evict, OperationId = running.OperationId ?? operationId }
-                : new HostDrain(evict, now, containers, containers, containers == 0 ? now : null, operationId);
+                // Never complete at once: done only once a sweep after this moment finds the host empty.
+                : new HostDrain(evict, now, containers, containers, null, operationId);
         }
         else
         {

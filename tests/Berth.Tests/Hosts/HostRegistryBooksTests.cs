@@ -57,6 +57,29 @@ public sealed class HostRegistryBooksTests
     }
 
     [Fact]
+    public void A_drain_of_a_host_whose_last_sweep_counted_nothing_completes_only_after_the_next_sweep_finds_it_empty()
+    {
+        var books = new HostRegistryBooks(new HostRegistryState(), T0);
+        books.Register(Registration("h1"), T0);
+        books.Heartbeat(Beat("h1", containers: 0), T0);
+
+        // A container created since that sweep is not counted yet: the drain is not done on the old count.
+        var draining = books.Act("h1", HostAction.Drain, T0.AddSeconds(1));
+        Assert.Null(draining.Drain!.CompletedAt);
+        books.Heartbeat(Beat("h1", containers: 1), T0.AddSeconds(2));
+        Assert.Equal((1, 1, (DateTimeOffset?)null), (books.Entry("h1")!.Drain!.Total, books.Entry("h1")!.Drain!.Remaining, books.Entry("h1")!.Drain!.CompletedAt));
+        books.Heartbeat(Beat("h1", containers: 0), T0.AddSeconds(3));
+        Assert.Equal(T0.AddSeconds(3), books.Entry("h1")!.Drain!.CompletedAt);
+
+        // An empty host's drain completes with the next sweep.
+        books.Register(Registration("h2"), T0);
+        books.Heartbeat(Beat("h2", containers: 0), T0);
+        Assert.Null(books.Act("h2", HostAction.Drain, T0.AddSeconds(1)).Drain!.CompletedAt);
+        books.Heartbeat(Beat("h2", containers: 0), T0.AddSeconds(2));
+        Assert.Equal(T0.AddSeconds(2), books.Entry("h2")!.Drain!.CompletedAt);
+    }
+
+    [Fact]
     public void Operators_cordon_drain_and_remove_by_one_table_and_get_409s_where_an_action_does_not_apply()
     {
         var books = new HostRegistryBooks(new HostRegistryState(), T0);
@@ -75,6 +98,7 @@ public sealed class HostRegistryBooksTests
         Assert.Equal(T0.AddSeconds(9), books.Entry("h1")!.Drain!.CompletedAt);
 
         books.Heartbeat(Beat("h1", containers: 2), T0.AddSeconds(10));
+        Assert.Null(books.Entry("h1")!.Drain!.CompletedAt);
         var refused = Assert.Throws<BerthException>(() => books.Act("h1", HostAction.Remove, T0));
         Assert.Equal(BerthErrorKind.Conflict, refused.Kind);
         Assert.Contains("still runs 2 Berth containers", refused.Message);

@@ -129,6 +129,9 @@ public sealed class OperatorPageTests(BerthClusterFixture berth, ChromiumFixture
             await Expect(row).ToContainTextAsync("1 / 2", new() { Timeout = 60_000 });
             await Expect(row.Locator("td.state")).ToHaveTextAsync("running");
             await Expect(page.Locator("#operations .status")).ToBeEmptyAsync();
+            var screenshot = Path.Combine(berth.Deployment.WorkDirectory, "operator-page-operation.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+            output.WriteLine($"screenshot: {screenshot}");
 
             await row.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
             await Eventually.Until(async () => System.Text.Json.JsonDocument.Parse(await berth.Http.GetStringAsync($"/operations/{operationId}")).RootElement.GetProperty("state").GetString(),

@@ -9,7 +9,13 @@ public sealed record ObservedContainer(
     /// <summary>Docker's state: created, running, exited, dead, paused, ...</summary>
     [property: Id(3)] string State,
     /// <summary>healthy, unhealthy, starting, or null without a healthcheck.</summary>
-    [property: Id(4)] string? Health)
+    [property: Id(4)] string? Health,
+    /// <summary>The service of a stack container (<c>berth.service</c>); null for a one-container member.</summary>
+    [property: Id(5)] string? Service = null,
+    /// <summary>A stack container's place in its start order.</summary>
+    [property: Id(6)] int ServiceOrder = 0,
+    /// <summary>Whether it is its stack's primary container (the member's handle).</summary>
+    [property: Id(7)] bool Primary = false)
 {
     public bool IsServing => State == "running" && Health is null or "healthy";
 }

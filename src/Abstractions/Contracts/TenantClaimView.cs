@@ -26,4 +26,6 @@ public sealed record TenantClaimView
     [Id(16)] public string? ExpiryReason { get; init; }
     /// <summary>A released claim whose saved container is kept paused for this tenant until then (pool.keep_released).</summary>
     [Id(15)] public DateTimeOffset? KeptUntil { get; init; }
+    /// <summary>A stack's services (the first is the primary: <see cref="ContainerId"/>); null for a one-container workload.</summary>
+    [Id(17)] public ServiceContainer[]? Services { get; init; }
 }

@@ -36,6 +36,21 @@ public sealed record WorkloadSpec
 
     /// <summary><c>placement.labels</c>: members go only to hosts carrying every one of these labels.</summary>
     [Id(19)] public PlacementSpec Placement { get; init; } = new();
+
+    /// <summary>
+    /// <c>services:</c>, in the order written; null for a one-container workload. The first is the
+    /// stack's primary: the fields above mirror it, so that its container is the claim's container
+    /// and every path that knows one container keeps working. Left out of the version hash when
+    /// null, so one-container specs keep their hash.
+    /// </summary>
+    [Id(20)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ServiceSpec[]? Services { get; init; }
+
+    public bool IsStack => Services is { Length: > 0 };
+
+    /// <summary>The services in the order they start: each after the ones it depends on (the parser refused cycles).</summary>
+    public IReadOnlyList<ServiceSpec> StartOrder() => Services is { } services ? StackOrder.Sort(services) : [];
 }
 
 [GenerateSerializer, Alias("Berth.Specs.PlacementSpec"), Immutable]
@@ -159,6 +174,8 @@ public sealed record SyncMapping
     [Id(1)] public string Direction { get; init; } = "bidirectional";
     /// <summary>sync or copy.</summary>
     [Id(2)] public string Mode { get; init; } = "sync";
+    /// <summary>In a stack, the service whose state volume <see cref="Path"/> is in; null: the primary.</summary>
+    [Id(3)] public string? Service { get; init; }
 
     /// <summary>Where this mapping is inside a container whose state volume is at <paramref name="stateTarget"/>.</summary>
     public string ContainerPath(string stateTarget) => Path == WholeVolume ? stateTarget : $"{stateTarget}/{Path}";

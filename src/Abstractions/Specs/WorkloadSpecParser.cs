@@ -86,9 +86,11 @@ public static partial class WorkloadSpecParser
             }
 
             var name = fields.String("name");
+            var servicesNode = fields.Take("services");
+            if (servicesNode is not null) RejectContainerFieldsOfStack(fields);
             var image = fields.String("image");
-            if (image is null) Error("image", "is required");
-            else if (!ImagePattern().IsMatch(image)) Error("image", "is not a valid image reference");
+            if (image is null && servicesNode is null) Error("image", "is required");
+            else if (image is not null && !ImagePattern().IsMatch(image)) Error("image", "is not a valid image reference");
 
             var command = fields.Take("command") is { } commandNode ? ReadCommand(commandNode) : null;
             var environment = fields.Take("environment") is { } envNode ? ReadEnvironment(envNode) : new();
@@ -116,9 +118,18 @@ public static partial class WorkloadSpecParser
             var pool = fields.Take("pool") is { } poolNode ? ReadPool(poolNode) : new PoolSpec();
             var sync = fields.Take("sync") is { } syncNode ? ReadSync(syncNode) : null;
             var placement = fields.Take("placement") is { } placementNode ? ReadPlacement(placementNode) : new PlacementSpec();
+            var services = servicesNode is null ? null : ReadServices(servicesNode, networkMode);
             fields.RejectUnknown();
 
-            if (sync is not null && volumes.StateTarget is null)
+            if (services is { Length: > 0 })
+            {
+                // The primary's fields stand at the top, so one-container paths address the primary.
+                var primary = services[0];
+                (image, command, environment, volumes, ports, healthcheck, limits, readOnly, user) =
+                    (primary.Image, primary.Command, primary.Environment, primary.Volumes, primary.Ports, primary.Healthcheck, primary.Limits, primary.ReadOnly, primary.User);
+                if (sync is not null) CheckStackSync(sync, services);
+            }
+            else if (sync is not null && volumes.StateTarget is null)
             {
                 Error("sync", "needs volumes.state.target: the state volume is what is synced (sync.mappings are paths inside it)");
             }
@@ -147,6 +158,7 @@ public static partial class WorkloadSpecParser
                 CapAdd = capAdd,
                 PidMode = pidMode,
                 IpcMode = ipcMode,
+                Services = services,
             };
         }
 
@@ -258,7 +270,7 @@ public static partial class WorkloadSpecParser
                 && (stateTarget == secretsTarget || secretsTarget.StartsWith(stateTarget + "/", StringComparison.Ordinal) || stateTarget.StartsWith(secretsTarget + "/", StringComparison.Ordinal)))
             {
                 // Secrets must never end up in a snapshot of the state.
-                Error("volumes.secrets.target", "must be outside volumes.state.target (and not contain it)");
+                Error(node.Path.Length == 0 ? "volumes.secrets.target" : $"{node.Path}.secrets.target", "must be outside volumes.state.target (and not contain it)");
             }
             return new VolumesSpec { StateTarget = stateTarget, SecretsTarget = secretsTarget, SecretsReadOnly = secretsReadOnly };
         }
@@ -449,8 +461,9 @@ public static partial class WorkloadSpecParser
                         if (!Directions.Contains(direction)) Error($"{item.Path}.direction", $"must be one of {string.Join(", ", Directions)}");
                         var mode = m.String("mode") ?? "sync";
                         if (!Modes.Contains(mode)) Error($"{item.Path}.mode", $"must be one of {string.Join(", ", Modes)}");
+                        var service = m.String("service");
                         m.RejectUnknown();
-                        if (path is not null) mappings.Add(new SyncMapping { Path = path, Direction = direction, Mode = mode });
+                        if (path is not null) mappings.Add(new SyncMapping { Path = path, Direction = direction, Mode = mode, Service = service });
                     }
                     break;
                 case { } other:
@@ -607,13 +620,24 @@ public static partial class WorkloadSpecParser
             }
             for (var i = 0; i < mappings.Length; i++)
             {
-                var path = mappings[i].Path;
-                if (mappings.Take(i).Any(m => m.Path == path))
+                if (mappings[i].Service is not null) Error($"sync.mappings[{i}].service", "names a service of a workload with services:, and this one has none");
+            }
+            CheckNesting(mappings, i => i);
+        }
+
+        /// <summary>Mappings of one state volume, none the same as or inside another; <paramref name="indexOf"/> gives each one's place in sync.mappings.</summary>
+        private void CheckNesting(IReadOnlyList<SyncMapping> mappings, Func<int, int> indexOf)
+        {
+            for (var n = 0; n < mappings.Count; n++)
+            {
+                var i = indexOf(n);
+                var path = mappings[n].Path;
+                if (mappings.Take(n).Any(m => m.Path == path))
                 {
                     Error($"sync.mappings[{i}].path", $"'{path}' is already mapped");
                     continue;
                 }
-                foreach (var other in mappings.Take(i).Select(m => m.Path))
+                foreach (var other in mappings.Take(n).Select(m => m.Path))
                 {
                     if (path == SyncMapping.WholeVolume || other == SyncMapping.WholeVolume || IsSameOrInside(path, other) || IsSameOrInside(other, path))
                     {

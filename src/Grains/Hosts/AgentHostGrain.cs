@@ -48,6 +48,8 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     private EgressEnforcement? _egress;
     /// <summary>Bridges whose rules this activation has installed; a new one is enforced before its first container.</summary>
     private readonly HashSet<string> _enforcedBridges = new(StringComparer.Ordinal);
+    /// <summary>Which containers form stack members: any one of them stands for its whole stack.</summary>
+    private readonly HostStacks _stacks = new();
 
     public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IHostFirewall firewall,
         IOptions<BerthOptions> options, IOptions<DatabaseOptions> database, ILogger<AgentHostGrain> logger,
@@ -212,7 +214,8 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     private async Task<RunningContainer> ProvisionAsync(MemberCreateRequest request)
     {
         var runtime = Runtime;
-        var spec = ContainerSpecBuilder.Build(request, Host, _options);
+        var stack = request.Spec.IsStack ? ContainerSpecBuilder.BuildStack(request, Host, _options) : null;
+        var spec = stack?[0].Container ?? ContainerSpecBuilder.Build(request, Host, _options);
         var background = request.TenantId is null;
         using var span = Telemetry.BerthSpans.Step("berth.member.create", HostId, request.Spec.Id);
         span?.SetTag("berth.member", request.MemberId);
@@ -221,7 +224,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         if (spec.Egress is { } egress)
         {
             using var networkTimeout = new CancellationTokenSource(ColdCreateLimit);
-            await PrepareNetworkAsync(runtime, egress, networkTimeout.Token);
+            await PrepareNetworkAsync(runtime, egress, stack is null ? null : spec.NetworkMode, networkTimeout.Token);
         }
         // Cold creates count in the engine's bound too: the pool already placed them by free room.
         await _createSlots.WaitAsync();
@@ -232,7 +235,9 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             // A tenant waits on a cold create, and its call has a response timeout of its own.
             var deadline = Pools.MemberDeadlines.Create(request.Spec, _options);
             using var timeout = new CancellationTokenSource(background || deadline < ColdCreateLimit ? deadline : ColdCreateLimit);
-            var container = await provisioner.ProvisionAsync(spec, timeout.Token);
+            var container = stack is null
+                ? await provisioner.ProvisionAsync(spec, timeout.Token)
+                : await ProvisionStackAsync(provisioner, request, stack, timeout.Token);
             span?.SetTag(Telemetry.BerthSpans.Container, Telemetry.BerthSpans.ShortId(container.ContainerId));
             _consecutiveFailures = 0;
             _unreachable = null;
@@ -275,12 +280,9 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             {
                 await Runtime.RemoveAsync(containerId, CancellationToken.None);
             }
-            // A member may have a container the pool never heard of (a create that outlived its deadline).
-            var labelled = await Runtime.ListAsync(MemberLabels(memberId), CancellationToken.None);
-            foreach (var container in labelled)
-            {
-                await Runtime.RemoveAsync(container.ContainerId, CancellationToken.None);
-            }
+            // A member may have a container the pool never heard of (a create that outlived its deadline),
+            // and a stack member has one per service.
+            await RemoveMemberContainersAsync(memberId);
             _logger.LogDebug("Removed member {Member} of {Workload} (container {ContainerId}) on {Host}", memberId, workload, containerId ?? "none", HostId);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnMemberDestroyed(memberId);
         }
@@ -297,6 +299,8 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         try
         {
             await Runtime.RemoveAsync(containerId, CancellationToken.None);
+            // Any container of a stack stands for the whole stack: it goes as a unit.
+            if (await StackOfAsync(containerId) is { } stack) await RemoveMemberContainersAsync(stack[0].MemberId);
             _logger.LogDebug("Removed container {ContainerId} on {Host}", containerId, HostId);
         }
         catch (Exception ex)
@@ -336,7 +340,10 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     {
         try
         {
-            await Runtime.StopAsync(containerId, CancellationToken.None);
+            foreach (var id in await ContainersOfAsync(containerId, reverse: true))
+            {
+                await Runtime.StopAsync(id, CancellationToken.None);
+            }
         }
         catch (Exception ex) when (ex is not BerthException)
         {
@@ -344,9 +351,15 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         }
     }
 
-    public Task PauseContainer(string containerId) => SetRunStateAsync(containerId, "pause", "paused", Runtime.PauseAsync);
+    public async Task PauseContainer(string containerId)
+    {
+        foreach (var id in await ContainersOfAsync(containerId, reverse: true)) await SetRunStateAsync(id, "pause", "paused", Runtime.PauseAsync);
+    }
 
-    public Task UnpauseContainer(string containerId) => SetRunStateAsync(containerId, "unpause", "running", Runtime.UnpauseAsync);
+    public async Task UnpauseContainer(string containerId)
+    {
+        foreach (var id in await ContainersOfAsync(containerId, reverse: false)) await SetRunStateAsync(id, "unpause", "running", Runtime.UnpauseAsync);
+    }
 
     /// <summary>Pause and unpause, idempotent: a container already in the wanted state is left as it is (Docker would answer 409).</summary>
     private async Task SetRunStateAsync(string containerId, string verb, string wanted, Func<string, CancellationToken, Task> change)
@@ -403,7 +416,10 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             {
                 throw BerthException.NotFound($"container {containerId} does not exist on host '{HostId}'");
             }
-            return await new MemberProvisioner(Runtime, HostId, _logger).StartExistingAsync(containerId, healthcheck, timeout.Token);
+            var provisioner = new MemberProvisioner(Runtime, HostId, _logger);
+            return await StackOfAsync(containerId) is { } stack
+                ? await provisioner.StartExistingStackAsync(stack, timeout.Token)
+                : await provisioner.StartExistingAsync(containerId, healthcheck, timeout.Token);
         }
         catch (MemberStartException ex)
         {
@@ -488,9 +504,11 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     /// The policy's network exists and its rules are in place before a container joins it. Where the
     /// rules cannot be installed and policy is required, nothing is created.
     /// </summary>
-    private async Task PrepareNetworkAsync(IContainerRuntime runtime, EgressPolicy policy, CancellationToken cancellationToken)
+    private async Task PrepareNetworkAsync(IContainerRuntime runtime, EgressPolicy policy, string? stackNetwork, CancellationToken cancellationToken)
     {
-        var network = await runtime.EnsureTenantNetworkAsync(_options.Security.TenantNetwork, policy, cancellationToken);
+        var network = stackNetwork is null
+            ? await runtime.EnsureTenantNetworkAsync(_options.Security.TenantNetwork, policy, cancellationToken)
+            : await runtime.EnsureStackNetworkAsync(stackNetwork, policy, cancellationToken);
         if (!_enforcedBridges.Contains(network.Bridge) || _egress is not { Managed: true })
         {
             await EnforceEgressAsync(runtime, cancellationToken);
@@ -571,6 +589,9 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             }
             _lastSweep = listedAt;
             _managedContainers = containers.Count;
+            _stacks.Replace(containers, listedAt);
+            // The pools count members: a stack's containers are reported as one.
+            containers = HostStacks.Fold(containers);
         }
         catch (Exception ex)
         {

@@ -40,6 +40,83 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
         }
     }
 
+    /// <summary>
+    /// Creates a stack member's containers in start order, each started once what it depends on
+    /// runs (or, with <c>service_healthy</c>, reports healthy), and answers once every service
+    /// serves. On any failure every container made so far is removed: a stack is whole or absent.
+    /// </summary>
+    public async Task<RunningContainer> ProvisionStackAsync(IReadOnlyList<(ServiceSpec Service, ContainerCreateSpec Container)> plan, IReadOnlyList<string> serviceOrder, CancellationToken cancellationToken)
+    {
+        var created = new List<(ServiceSpec Service, string ContainerId)>();
+        try
+        {
+            foreach (var (service, spec) in plan)
+            {
+                foreach (var dependency in service.DependsOn)
+                {
+                    var (target, targetId) = created.First(c => c.Service.Name == dependency.Service);
+                    await WaitUntilServingAsync(targetId, dependency.Healthy ? target.Healthcheck : null, cancellationToken);
+                }
+                string containerId;
+                try
+                {
+                    containerId = await runtime.CreateAsync(spec, cancellationToken);
+                }
+                catch (ImageNotFoundException ex)
+                {
+                    throw new BerthException(BerthErrorKind.Unprocessable, $"host '{hostId}' does not have image '{ex.Image}' (service '{service.Name}')", $"services.{service.Name}.image");
+                }
+                created.Add((service, containerId));
+                await runtime.GiveVolumesToUserAsync(containerId, spec, cancellationToken);
+                await runtime.StartAsync(containerId, cancellationToken);
+            }
+            return await ServingStackAsync(created, serviceOrder, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Stack member {Name} failed to come up on {Host}; removing its {Count} containers", plan[0].Container.Name, hostId, created.Count);
+            foreach (var (_, containerId) in Enumerable.Reverse(created))
+            {
+                await runtime.RemoveAsync(containerId, CancellationToken.None);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Starts a stopped stack again in its start order (<paramref name="containers"/>) and waits until every service serves; its containers are kept whatever happens.</summary>
+    public async Task<RunningContainer> StartExistingStackAsync(IReadOnlyList<StackContainer> containers, CancellationToken cancellationToken)
+    {
+        var started = new List<(ServiceSpec Service, string ContainerId)>();
+        foreach (var container in containers)
+        {
+            await runtime.StartAsync(container.ContainerId, cancellationToken);
+            // The healthcheck is the container's own: Docker knows whether it has one.
+            started.Add((new ServiceSpec { Name = container.Service, Image = "" }, container.ContainerId));
+        }
+        return await ServingStackAsync(started, [.. containers.OrderBy(c => !c.Primary).Select(c => c.Service)], cancellationToken, healthFromDocker: true);
+    }
+
+    /// <summary>Waits for each service to serve and describes the stack: the primary's container, every service's endpoints.</summary>
+    private async Task<RunningContainer> ServingStackAsync(List<(ServiceSpec Service, string ContainerId)> created, IReadOnlyList<string> serviceOrder,
+        CancellationToken cancellationToken, bool healthFromDocker = false)
+    {
+        var services = new List<ServiceContainer>();
+        foreach (var (service, containerId) in created)
+        {
+            var inspection = await WaitUntilServingAsync(containerId, service.Healthcheck, cancellationToken, healthFromDocker);
+            services.Add(new ServiceContainer(service.Name, containerId, inspection.Endpoints));
+        }
+        // Listed as the spec writes them: the primary first.
+        services = [.. services.OrderBy(s => IndexOf(serviceOrder, s.Service))];
+        return new RunningContainer(services[0].ContainerId, hostId, [.. services.SelectMany(s => s.Endpoints)], DateTimeOffset.UtcNow, [.. services]);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> order, string service)
+    {
+        for (var i = 0; i < order.Count; i++) if (order[i] == service) return i;
+        return order.Count;
+    }
+
     /// <summary>Starts a container its owner stopped and waits until it serves; it is kept whatever happens (its files are the tenant's).</summary>
     public async Task<RunningContainer> StartExistingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken)
     {
@@ -49,9 +126,16 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
         return new RunningContainer(containerId, hostId, inspection.Endpoints, DateTimeOffset.UtcNow);
     }
 
-    private async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken)
+    /// <summary>
+    /// Running, and healthy when <paramref name="healthcheck"/> is given (or, with
+    /// <paramref name="healthFromDocker"/>, when Docker reports a health status at all).
+    /// </summary>
+    /// <summary>The wait for a container whose healthcheck Berth does not hold here: a generous one.</summary>
+    private static readonly HealthcheckSpec UnknownHealthcheck = new() { Test = ["NONE"], Interval = TimeSpan.FromSeconds(30), Timeout = TimeSpan.FromSeconds(30), Retries = 3 };
+
+    private async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken, bool healthFromDocker = false)
     {
-        var deadline = DateTimeOffset.UtcNow + Pools.MemberDeadlines.ReadyWithin(healthcheck);
+        var deadline = DateTimeOffset.UtcNow + Pools.MemberDeadlines.ReadyWithin(healthcheck ?? (healthFromDocker ? UnknownHealthcheck : null));
         while (true)
         {
             var inspection = await runtime.InspectAsync(containerId, cancellationToken)
@@ -60,7 +144,8 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
             {
                 throw new MemberStartException($"container {containerId} is {inspection.State} right after start{(inspection.Error is null ? "" : $": {inspection.Error}")}");
             }
-            if (inspection.IsRunning && (healthcheck is null || inspection.Health == "healthy"))
+            var checkedHealth = healthcheck is not null || (healthFromDocker && inspection.Health is not null);
+            if (inspection.IsRunning && (!checkedHealth || inspection.Health == "healthy"))
             {
                 return inspection;
             }

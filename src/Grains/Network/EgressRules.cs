@@ -26,6 +26,7 @@ public static class EgressRules
     public const string DenyChain = "BERTH-DENY";
     public const string EngineChainPrefix = "BERTH-E-";
     private const string AnyTenantBridge = TenantNetworks.BridgePrefix + "+";
+    private const string AnyStackBridge = TenantNetworks.StackBridgePrefix + "+";
 
     public static string EngineChain(string engineKey) => EngineChainPrefix + engineKey;
 
@@ -51,6 +52,8 @@ public static class EgressRules
         [
             $"-o {AnyTenantBridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
             $"-i {AnyTenantBridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            // A stack's services talk within their own bridge (bridged, never routed to another one).
+            $"-i {AnyStackBridge} -o {AnyStackBridge} -m physdev --physdev-is-bridged -j ACCEPT",
             $"-i {AnyTenantBridge} -o {AnyTenantBridge} -j {reject}",
         ];
         List<string> forwardTail = [$"-i {AnyTenantBridge} -j {reject}"];

@@ -20,7 +20,18 @@ public static class TenantNetworks
     /// <summary>The label on a tenant network that holds its policy (<see cref="EgressPolicy.Canonical"/>).</summary>
     public const string EgressLabel = "berth.egress";
 
+    /// <summary>
+    /// A stack member's bridge: in <see cref="BridgePrefix"/> (every tenant rule covers it) and told
+    /// apart by an 's', which no policy bridge's hex hash has; traffic within it is let through.
+    /// </summary>
+    public const string StackBridgePrefix = BridgePrefix + "s";
+
     public static string NetworkName(string prefix, EgressPolicy policy) => $"{prefix}-{policy.Key}";
+
+    /// <summary>A stack member's own network: <c>{prefix}-stack-{member}</c>.</summary>
+    public static string StackNetworkName(string prefix, string memberId) => $"{prefix}-stack-{memberId}";
+
+    public static string StackBridgeName(string engineKey, string networkName) => StackBridgePrefix + EgressPolicy.Hash($"{engineKey}|{networkName}");
 
     /// <summary>At most 15 characters (the kernel's limit), unique per engine and policy.</summary>
     public static string BridgeName(string engineKey, EgressPolicy policy) => BridgePrefix + EgressPolicy.Hash($"{engineKey}|{policy.Canonical}");

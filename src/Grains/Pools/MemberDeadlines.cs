@@ -19,10 +19,16 @@ public static class MemberDeadlines
         ? Slack
         : healthcheck.StartPeriod + (healthcheck.Interval + healthcheck.Timeout) * (healthcheck.Retries + 1) + Slack;
 
+    /// <summary>A stack's services come up one after another in the worst case: their times add up.</summary>
+    public static TimeSpan ReadyWithin(WorkloadSpec spec) => spec.IsStack ? Sum(spec, s => ReadyWithin(s.Healthcheck)) : ReadyWithin(spec.Healthcheck);
+
+    private static TimeSpan Sum(WorkloadSpec spec, Func<ServiceSpec, TimeSpan> each) =>
+        spec.Services!.Aggregate(TimeSpan.Zero, (total, service) => total + each(service));
+
     /// <summary>The pool's deadline for a creating member: the configured one, or longer when the healthcheck needs it.</summary>
     public static TimeSpan Create(WorkloadSpec spec, BerthOptions options)
     {
-        var needed = ReadyWithin(spec.Healthcheck) + TimeSpan.FromSeconds(30);
+        var needed = ReadyWithin(spec) + TimeSpan.FromSeconds(30);
         return needed > options.MemberCreateDeadline ? needed : options.MemberCreateDeadline;
     }
 
@@ -36,7 +42,7 @@ public static class MemberDeadlines
     /// </summary>
     public static int? ColdClaimRetryAfter(WorkloadSpec spec, BerthOptions options)
     {
-        var earliest = EarliestReady(spec.Healthcheck) + TimeSpan.FromSeconds(1);
+        var earliest = (spec.IsStack ? Sum(spec, s => EarliestReady(s.Healthcheck)) : EarliestReady(spec.Healthcheck)) + TimeSpan.FromSeconds(1);
         return earliest <= options.ColdClaimMaxWait ? null : (int)Math.Ceiling(earliest.TotalSeconds);
     }
 }

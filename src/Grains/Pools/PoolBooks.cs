@@ -196,6 +196,7 @@ public sealed class PoolBooks
             ContainerId = container.ContainerId,
             Endpoints = container.Endpoints,
             StartedAt = container.StartedAt,
+            Services = container.Services,
             CreatedAt = known?.CreatedAt ?? handoff?.CreatedAt ?? now,
             Source = known?.Source ?? handoff?.Source,
         };

@@ -18,9 +18,11 @@ public sealed class PoolMember
     [Id(8)] public DateTimeOffset StateSince { get; set; }
     [Id(9)] public ClaimSource? Source { get; set; }
     [Id(10)] public DateTimeOffset? StartedAt { get; set; }
+    /// <summary>A stack member's services (<see cref="ContainerId"/> is the primary's); null for one container.</summary>
+    [Id(11)] public ServiceContainer[]? Services { get; set; }
 
     public RunningContainer? Container =>
-        ContainerId is null ? null : new RunningContainer(ContainerId, HostId, Endpoints, StartedAt ?? CreatedAt);
+        ContainerId is null ? null : new RunningContainer(ContainerId, HostId, Endpoints, StartedAt ?? CreatedAt, Services);
 
     public void MoveTo(PoolMemberState state, DateTimeOffset now)
     {

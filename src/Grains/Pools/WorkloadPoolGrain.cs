@@ -445,6 +445,7 @@ public sealed class WorkloadPoolGrain(
         member.ContainerId = container.ContainerId;
         member.Endpoints = container.Endpoints;
         member.StartedAt = container.StartedAt;
+        member.Services = container.Services;
         var claim = _books.HandOut(member, tenantId, ClaimSource.Cold, Now);
         await PersistAsync();
         return claim.Container;
@@ -585,6 +586,7 @@ public sealed class WorkloadPoolGrain(
         member.ContainerId = container.ContainerId;
         member.Endpoints = container.Endpoints;
         member.StartedAt = container.StartedAt;
+        member.Services = container.Services;
         _consecutiveCreateFailures = 0;
         if (Books.Retired || member.SpecVersion != Books.Version)
         {

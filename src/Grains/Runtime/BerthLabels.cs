@@ -10,4 +10,12 @@ public static class BerthLabels
     public const string Member = "berth.member";
     public const string Spec = "berth.spec";
     public const string Tenant = "berth.tenant";
+
+    // A stack member: one container per service, all under the member's label.
+    /// <summary>The service a stack container runs.</summary>
+    public const string Service = "berth.service";
+    /// <summary>Its place in the stack's start order (dependencies first).</summary>
+    public const string ServiceOrder = "berth.service.order";
+    /// <summary>"true" on the primary service's container: the stack's handle (the claim's container).</summary>
+    public const string ServicePrimary = "berth.service.primary";
 }

@@ -37,4 +37,6 @@ public sealed record ContainerCreateSpec
     public IReadOnlyList<string> CapAdd { get; init; } = [];
     public string? PidMode { get; init; }
     public string? IpcMode { get; init; }
+    /// <summary>Names the container answers to on its network (a stack service's name); empty for others.</summary>
+    public IReadOnlyList<string> NetworkAliases { get; init; } = [];
 }

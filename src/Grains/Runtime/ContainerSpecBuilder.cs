@@ -1,6 +1,7 @@
 using Berth.Configuration;
 using Berth.Contracts;
 using Berth.Network;
+using Berth.Specs;
 
 namespace Berth.Runtime;
 
@@ -10,7 +11,54 @@ public static class ContainerSpecBuilder
     public static ContainerCreateSpec Build(MemberCreateRequest request, DockerHostOptions host, BerthOptions options)
     {
         var spec = request.Spec;
-        var labels = new Dictionary<string, string>
+        var bridge = spec.NetworkMode == "bridge";
+        return BuildContainer(request, Shape(spec), host, options,
+            ContainerName(options.ClusterId, spec.Id, request.MemberId),
+            bridge ? TenantNetworks.NetworkName(options.Security.TenantNetwork, spec.Egress) : spec.NetworkMode,
+            bridge ? spec.Egress : null,
+            extraLabels: []);
+    }
+
+    /// <summary>
+    /// A stack member's containers, in start order: each service on the member's own network
+    /// (<see cref="TenantNetworks.StackNetworkName"/>) under its name, all under the member's label.
+    /// </summary>
+    public static IReadOnlyList<(ServiceSpec Service, ContainerCreateSpec Container)> BuildStack(MemberCreateRequest request, DockerHostOptions host, BerthOptions options)
+    {
+        var spec = request.Spec;
+        var network = TenantNetworks.StackNetworkName(options.Security.TenantNetwork, request.MemberId);
+        var primary = spec.Services![0].Name;
+        return [.. spec.StartOrder().Select((service, order) => (service, BuildContainer(request, service, host, options,
+            $"{ContainerName(options.ClusterId, spec.Id, request.MemberId)}-{service.Name}",
+            network, spec.Egress,
+            extraLabels: new Dictionary<string, string>
+            {
+                [BerthLabels.Service] = service.Name,
+                [BerthLabels.ServiceOrder] = order.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [BerthLabels.ServicePrimary] = service.Name == primary ? "true" : "false",
+            }) with { NetworkAliases = [service.Name] }))];
+    }
+
+    /// <summary>The container-shaped fields of a one-container workload, as a service.</summary>
+    private static ServiceSpec Shape(WorkloadSpec spec) => new()
+    {
+        Name = spec.Id,
+        Image = spec.Image,
+        Command = spec.Command,
+        Environment = spec.Environment,
+        Volumes = spec.Volumes,
+        Ports = spec.Ports,
+        Healthcheck = spec.Healthcheck,
+        Limits = spec.Limits,
+        ReadOnly = spec.ReadOnly,
+        User = spec.User,
+    };
+
+    private static ContainerCreateSpec BuildContainer(MemberCreateRequest request, ServiceSpec service, DockerHostOptions host, BerthOptions options,
+        string name, string networkMode, Specs.EgressPolicy? egress, Dictionary<string, string> extraLabels)
+    {
+        var spec = request.Spec;
+        var labels = new Dictionary<string, string>(extraLabels)
         {
             [BerthLabels.Managed] = "true",
             [BerthLabels.Cluster] = options.ClusterId,
@@ -28,34 +76,34 @@ public static class ContainerSpecBuilder
         // files there, if any), a restore can write into it on a read-only root, and it goes with
         // the container. Synced mappings are paths inside it.
         var volumes = new List<string>();
-        if (spec.Volumes.StateTarget is { } state) volumes.Add(state);
+        if (service.Volumes.StateTarget is { } state) volumes.Add(state);
         // Secrets are written in at claim time through the archive API, which needs a writable mount;
         // the files themselves are read-only, and the volume goes with the container.
-        if (spec.Volumes.SecretsTarget is { } secrets) volumes.Add(secrets);
+        if (service.Volumes.SecretsTarget is { } secrets) volumes.Add(secrets);
 
         return new ContainerCreateSpec
         {
-            Name = ContainerName(options.ClusterId, spec.Id, request.MemberId),
-            Image = spec.Image,
-            Command = spec.Command,
-            Environment = spec.Environment,
+            Name = name,
+            Image = service.Image,
+            Command = service.Command,
+            Environment = service.Environment,
             Labels = labels,
-            User = spec.User ?? options.Security.DefaultUser,
-            ReadOnlyRootFilesystem = spec.ReadOnly,
-            NetworkMode = spec.NetworkMode == "bridge" ? TenantNetworks.NetworkName(options.Security.TenantNetwork, spec.Egress) : spec.NetworkMode,
-            Egress = spec.NetworkMode == "bridge" ? spec.Egress : null,
-            MemoryBytes = spec.Limits.MemoryBytes ?? options.Security.DefaultMemoryBytes,
-            Cpus = spec.Limits.Cpus ?? options.Security.DefaultCpus,
+            User = service.User ?? options.Security.DefaultUser,
+            ReadOnlyRootFilesystem = service.ReadOnly,
+            NetworkMode = networkMode,
+            Egress = egress,
+            MemoryBytes = service.Limits.MemoryBytes ?? options.Security.DefaultMemoryBytes,
+            Cpus = service.Limits.Cpus ?? options.Security.DefaultCpus,
             Privileged = spec.Privileged,
             CapAdd = spec.CapAdd,
             PidMode = spec.PidMode,
             IpcMode = spec.IpcMode,
             PidsLimit = options.DefaultPidsLimit,
-            Ports = spec.Ports,
+            Ports = service.Ports,
             PublishAddress = host.PublishAddress,
-            Healthcheck = spec.Healthcheck,
+            Healthcheck = service.Healthcheck,
             AnonymousVolumes = volumes,
-            UserVolumes = spec.Volumes.StateTarget is { } writable ? [writable] : [],
+            UserVolumes = service.Volumes.StateTarget is { } writable ? [writable] : [],
         };
     }
 

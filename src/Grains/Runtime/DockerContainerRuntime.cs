@@ -60,6 +60,10 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
                 PidMode = spec.PidMode ?? "",
                 IpcMode = spec.IpcMode ?? "private",
             },
+            NetworkingConfig = spec.NetworkAliases.Count == 0 ? null : new NetworkingConfig
+            {
+                EndpointsConfig = new Dictionary<string, EndpointSettings> { [spec.NetworkMode] = new EndpointSettings { Aliases = [.. spec.NetworkAliases] } },
+            },
         };
         using var span = BerthSpans.Docker("container.create", hostId);
         span?.SetTag("container.image.name", spec.Image);
@@ -138,6 +142,69 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
         finally
         {
             _networkLock.Release();
+        }
+    }
+
+    public async Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("network.ensure", hostId);
+        span?.SetTag("network.name", name);
+        try
+        {
+            var engineKey = await EngineKeyAsync(cancellationToken);
+            var bridge = TenantNetworks.StackBridgeName(engineKey, name);
+            try
+            {
+                await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                {
+                    Name = name,
+                    Driver = "bridge",
+                    CheckDuplicate = true,
+                    Options = new Dictionary<string, string> { [IccOption] = "true", [BridgeNameOption] = bridge },
+                    Labels = new Dictionary<string, string> { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical },
+                }, cancellationToken);
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+            {
+                // A retried create of the same member: the network is there already.
+            }
+            catch (DockerApiException ex) when (ex.ResponseBody.Contains("address pool", StringComparison.OrdinalIgnoreCase)
+                || ex.ResponseBody.Contains("non-overlapping", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"Docker has no address range left for stack network '{name}': every stack member takes one bridge network; "
+                    + "give the engine larger default-address-pools (daemon.json) or fewer stack members", ex);
+            }
+            var existing = await FindNetworkAsync(name, cancellationToken)
+                ?? throw new InvalidOperationException($"Docker network '{name}' vanished right after it was created");
+            if (!IsFor(existing, bridge, policy))
+            {
+                throw new InvalidOperationException($"Docker network '{name}' exists but is not Berth's stack network (bridge {bridge}, policy '{policy.Canonical}'); remove it");
+            }
+            return new TenantNetwork(name, bridge, policy, engineKey);
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
+    }
+
+    public async Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("network.remove", hostId);
+        span?.SetTag("network.name", name);
+        try
+        {
+            await client.Networks.DeleteNetworkAsync(name, cancellationToken);
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
         }
     }
 
@@ -255,7 +322,8 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
 
     public async Task<IReadOnlyList<ObservedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
-        var filter = labels.ToDictionary(kv => $"{kv.Key}={kv.Value}", _ => true);
+        // An empty value asks only that the label be there.
+        var filter = labels.ToDictionary(kv => kv.Value.Length == 0 ? kv.Key : $"{kv.Key}={kv.Value}", _ => true);
         using var span = BerthSpans.Docker("container.list", hostId);
         var containers = await client.Containers.ListContainersAsync(
             new ContainersListParameters
@@ -270,7 +338,10 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
                 c.Labels.TryGetValue(BerthLabels.Member, out var member) ? member : "",
                 c.Labels.TryGetValue(BerthLabels.Workload, out var workload) ? workload : "",
                 c.State,
-                HealthFromStatus(c.Status)))
+                HealthFromStatus(c.Status),
+                c.Labels.TryGetValue(BerthLabels.Service, out var service) ? service : null,
+                c.Labels.TryGetValue(BerthLabels.ServiceOrder, out var order) && int.TryParse(order, out var place) ? place : 0,
+                c.Labels.TryGetValue(BerthLabels.ServicePrimary, out var primary) && primary == "true"))
             .ToList();
     }
 

@@ -58,6 +58,17 @@ public interface IContainerRuntime
     Task<TenantNetwork> EnsureTenantNetworkAsync(string prefix, EgressPolicy policy, CancellationToken cancellationToken);
 
     /// <summary>
+    /// A stack member's own bridge network <paramref name="name"/>: its services reach each other
+    /// there (inter-container traffic on), nothing else joins it, and its bridge
+    /// (<see cref="TenantNetworks.StackBridgePrefix"/>) is filtered by <paramref name="policy"/> like
+    /// any tenant bridge. Creating one that exists returns it.
+    /// </summary>
+    Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, CancellationToken cancellationToken);
+
+    /// <summary>Removes a stack network once its containers are gone; a missing one is not an error.</summary>
+    Task RemoveNetworkAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Starts <paramref name="request"/>'s command in a running container, attached. A missing
     /// container is <see cref="ContainerNotFoundException"/>, a stopped one <see cref="ContainerNotRunningException"/>.
     /// </summary>

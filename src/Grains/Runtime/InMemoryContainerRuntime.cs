@@ -131,13 +131,16 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     {
         ThrowIfUnreachable();
         IReadOnlyList<ObservedContainer> result = _containers.Values
-            .Where(c => labels.All(l => c.Spec.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .Where(c => labels.All(l => c.Spec.Labels.TryGetValue(l.Key, out var v) && (l.Value.Length == 0 || v == l.Value)))
             .Select(c => new ObservedContainer(
                 c.Id,
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.Member, ""),
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.Workload, ""),
                 c.State,
-                c.HealthStatus))
+                c.HealthStatus,
+                c.Spec.Labels.GetValueOrDefault(BerthLabels.Service),
+                int.TryParse(c.Spec.Labels.GetValueOrDefault(BerthLabels.ServiceOrder), out var order) ? order : 0,
+                c.Spec.Labels.GetValueOrDefault(BerthLabels.ServicePrimary) == "true"))
             .ToList();
         return Task.FromResult(result);
     }
@@ -281,6 +284,22 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         var name = TenantNetworks.NetworkName(prefix, policy);
         return Task.FromResult(_networks.GetOrAdd(name, _ => new TenantNetwork(name, TenantNetworks.BridgeName(EngineKey, policy), policy, EngineKey)));
     }
+
+    public Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        return Task.FromResult(_networks.GetOrAdd(name, _ => new TenantNetwork(name, TenantNetworks.StackBridgeName(EngineKey, name), policy, EngineKey)));
+    }
+
+    public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        _networks.TryRemove(name, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The networks that exist (tenant and stack networks), for tests that check none is left behind.</summary>
+    public IReadOnlyCollection<string> NetworkNames => [.. _networks.Keys];
 
     public Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken)
     {

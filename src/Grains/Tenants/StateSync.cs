@@ -46,6 +46,10 @@ public sealed record StateSync(
     /// </summary>
     public static List<SyncedPath> SyncedPaths(WorkloadSpec spec)
     {
+        if (spec.Services is { Length: > 0 } services)
+        {
+            return StackPaths(spec.Sync, services);
+        }
         if (spec.Volumes.StateTarget is not { } target)
         {
             return [];
@@ -61,5 +65,32 @@ public sealed record StateSync(
             Restore: mapping.Direction is "download" or "bidirectional",
             Accumulate: mapping.Mode == "copy",
             VolumeRoot: target))];
+    }
+
+    /// <summary>
+    /// A stack: without mappings, every service's state volume whole; with them, each mapping in
+    /// its service's volume (the primary's by default). The primary's paths carry no service.
+    /// </summary>
+    private static List<SyncedPath> StackPaths(SyncSpec? sync, ServiceSpec[] services)
+    {
+        string? ServiceOf(ServiceSpec service) => service.Name == services[0].Name ? null : service.Name;
+        var mappings = sync?.Mappings ?? [];
+        if (mappings.Length == 0)
+        {
+            return [.. services.Where(s => s.Volumes.StateTarget is not null).Select(s =>
+                new SyncedPath(s.Volumes.StateTarget!, Save: true, Restore: true, Accumulate: false, VolumeRoot: s.Volumes.StateTarget, Service: ServiceOf(s)))];
+        }
+        return [.. mappings.Select(mapping =>
+        {
+            var service = services.First(s => s.Name == (mapping.Service ?? services[0].Name));
+            var target = service.Volumes.StateTarget!;
+            return new SyncedPath(
+                mapping.ContainerPath(target),
+                Save: mapping.Direction is "upload" or "bidirectional",
+                Restore: mapping.Direction is "download" or "bidirectional",
+                Accumulate: mapping.Mode == "copy",
+                VolumeRoot: target,
+                Service: ServiceOf(service));
+        })];
     }
 }

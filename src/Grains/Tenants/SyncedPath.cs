@@ -14,4 +14,10 @@ public sealed record SyncedPath(
     [property: Id(1)] bool Save,
     [property: Id(2)] bool Restore,
     [property: Id(3)] bool Accumulate,
-    [property: Id(4)] string? VolumeRoot = null);
+    [property: Id(4)] string? VolumeRoot = null,
+    /// <summary>In a stack, the service whose container holds <see cref="Path"/>; null: the primary (the claim's container).</summary>
+    [property: Id(5)] string? Service = null)
+{
+    /// <summary>What names this path's part in a snapshot: the path, prefixed by its service in a stack (two services may share a path).</summary>
+    public string Key => Service is null ? Path : $"{Service}:{Path}";
+}

@@ -54,6 +54,8 @@ public sealed class TenantClaimRecord
 
     /// <summary>Set when the release in progress may keep the container for this tenant afterwards (it was running or paused).</summary>
     [Id(22)] public bool KeepOnRelease { get; set; }
+    /// <summary>A stack's services other than the primary that take the tenant's secrets, and where.</summary>
+    [Id(23)] public Dictionary<string, string>? ServiceSecretsTargets { get; set; }
 
     /// <summary>Moves the claim along <see cref="TenantTransitions"/>; a move the table lacks throws (a bug, never a user error).</summary>
     public TenantTransition Apply(TenantClaimEvent @event, DateTimeOffset now, string? error = null)
@@ -84,5 +86,6 @@ public sealed class TenantClaimRecord
         ExpiresAt = ExpiresAt,
         ExpiryReason = ExpiryReason,
         KeptUntil = KeptUntil,
+        Services = Container?.Services,
     };
 }

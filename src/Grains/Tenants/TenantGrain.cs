@@ -134,6 +134,9 @@ public sealed partial class TenantGrain(
         record.Source = ticket.Source;
         record.Sync = StateSync.From(ticket.Spec);
         record.SecretsTarget = ticket.Spec.Volumes.SecretsTarget;
+        // A stack's other services take the tenant's secrets where they ask for them too.
+        record.ServiceSecretsTargets = ticket.Spec.Services?.Skip(1).Where(s => s.Volumes.SecretsTarget is not null)
+            .ToDictionary(s => s.Name, s => s.Volumes.SecretsTarget!, StringComparer.Ordinal);
         record.SavedForRelease = false;
         record.ClaimOperation = operationId;
         record.ClaimFailure = null;
@@ -225,13 +228,13 @@ public sealed partial class TenantGrain(
     {
         var latest = LatestSnapshot(record.Workload);
         var restore = record.Sync is { RestoreOnClaim: true } sync && latest is not null
-            ? latest.PartsOr(sync.Target).Where(part => sync.AllPaths.Any(p => p.Restore && p.Path == part.Path)).ToList()
+            ? latest.PartsOr(sync.Target).Where(part => sync.AllPaths.Any(p => p.Restore && p.Key == part.Path)).ToList()
             : [];
         if (restore.Count > 0 || restoreNote is not null)
         {
             record.RestoredFrom = new RestoredSnapshot(restore.Count > 0 ? latest!.SnapshotId : null, restore.Count > 0 ? latest!.CreatedAt : null, restoreNote);
         }
-        var secrets = record.SecretsTarget is not null && Secrets.Any;
+        var secrets = (record.SecretsTarget is not null || record.ServiceSecretsTargets is { Count: > 0 }) && Secrets.Any;
         if (restore.Count == 0 && !secrets)
         {
             return;
@@ -243,13 +246,17 @@ public sealed partial class TenantGrain(
         {
             foreach (var part in restore)
             {
-                var volumeRoot = record.Sync!.AllPaths.First(p => p.Path == part.Path).VolumeRoot;
-                await host.RestoreSnapshot(container.ContainerId, part.Path, Snapshots.Stored(record.Workload, part), record.Sync.MaxBytes, volumeRoot);
+                var synced = record.Sync!.AllPaths.First(p => p.Key == part.Path);
+                await host.RestoreSnapshot(TenantSnapshots.ContainerOf(container, synced), synced.Path, Snapshots.Stored(record.Workload, part), record.Sync.MaxBytes, synced.VolumeRoot);
             }
             if (secrets)
             {
-                var clear = Secrets.Open();
-                await host.WriteFiles(container.ContainerId, record.SecretsTarget!, SecretFiles.BuildTar(clear));
+                var tar = SecretFiles.BuildTar(Secrets.Open());
+                if (record.SecretsTarget is { } target) await host.WriteFiles(container.ContainerId, target, tar);
+                foreach (var (service, serviceTarget) in record.ServiceSecretsTargets ?? [])
+                {
+                    await host.WriteFiles(container.ContainerIdOf(service) ?? throw new InvalidOperationException($"the stack has no service '{service}'"), serviceTarget, tar);
+                }
             }
         }
         catch (Exception ex)

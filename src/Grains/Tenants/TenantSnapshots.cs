@@ -52,7 +52,7 @@ public sealed class TenantSnapshots(
         var (parts, written) = await SavePartsAsync(record.Workload, sync, container, snapshotId, previous);
         // Parts of paths the spec no longer syncs (an update forced past the catalog's check) are
         // kept: not restored, but there again should the path come back.
-        parts.AddRange(previous.Where(p => sync.AllPaths.All(x => x.Path != p.Path)));
+        parts.AddRange(previous.Where(p => sync.AllPaths.All(x => x.Key != p.Path)));
         var history = State.Snapshots.TryGetValue(record.Workload, out var list) ? list : State.Snapshots[record.Workload] = [];
         history.Add(new SnapshotRecord(snapshotId, sync.Sink, Summarize(parts), clock.GetUtcNow(), [.. parts]));
         var expired = history.Take(Math.Max(0, history.Count - Math.Max(1, options.Snapshots.Keep))).ToList();
@@ -98,7 +98,7 @@ public sealed class TenantSnapshots(
             for (var i = 0; i < paths.Count; i++)
             {
                 var path = paths[i];
-                var before = previous.FirstOrDefault(p => p.Path == path.Path);
+                var before = previous.FirstOrDefault(p => p.Path == path.Key);
                 if (!path.Save)
                 {
                     if (before is not null) parts.Add(before);
@@ -107,8 +107,8 @@ public sealed class TenantSnapshots(
                 var objectId = $"{snapshotId}-{i}";
                 var budget = Math.Max(0, sync.MaxBytes - parts.Sum(p => p.Digest.ContentBytes));
                 var addTo = path.Accumulate && before is not null ? Stored(workload, before) : null;
-                var digest = await host.SaveSnapshot(container.ContainerId, path.Path, new SnapshotKey(tenantId, workload, objectId), sync.Sink, sync.Location, budget, addTo);
-                var part = new SnapshotPart(path.Path, sync.Sink, objectId, digest, sync.Location);
+                var digest = await host.SaveSnapshot(ContainerOf(container, path), path.Path, new SnapshotKey(tenantId, workload, objectId), sync.Sink, sync.Location, budget, addTo);
+                var part = new SnapshotPart(path.Key, sync.Sink, objectId, digest, sync.Location);
                 written.Add(part);
                 parts.Add(part);
             }
@@ -121,6 +121,10 @@ public sealed class TenantSnapshots(
         }
         return (parts, written);
     }
+
+    /// <summary>The container that holds <paramref name="path"/>: in a stack, its service's.</summary>
+    public static string ContainerOf(RunningContainer container, SyncedPath path) =>
+        container.ContainerIdOf(path.Service) ?? throw new InvalidOperationException($"the stack has no service '{path.Service}' for the synced path {path.Path}");
 
     public StoredSnapshot Stored(string workload, SnapshotPart part) =>
         new(new SnapshotKey(tenantId, workload, part.ObjectId), part.Sink, part.Digest, part.Location);

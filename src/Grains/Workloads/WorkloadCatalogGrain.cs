@@ -61,12 +61,15 @@ public sealed class WorkloadCatalogGrain(
         {
             throw new BerthException(BerthErrorKind.Unprocessable, sinkProblem, "sync.sink");
         }
-        await EnsureImageAsync(spec.Image);
+        foreach (var image in spec.Services?.Select(s => s.Image).Distinct() ?? [spec.Image])
+        {
+            await EnsureImageAsync(image);
+        }
         var version = WorkloadSpecVersion.Compute(spec);
         var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);
         if (!force && state.State.SnapshottedPaths.TryGetValue(spec.Id, out var snapshotted))
         {
-            var synced = StateSync.SyncedPaths(spec).Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+            var synced = StateSync.SyncedPaths(spec).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
             var dropped = snapshotted.Where(p => !synced.Contains(p)).Order(StringComparer.Ordinal).ToList();
             if (dropped.Count > 0)
             {

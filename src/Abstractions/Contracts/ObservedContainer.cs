@@ -15,7 +15,9 @@ public sealed record ObservedContainer(
     /// <summary>A stack container's place in its start order.</summary>
     [property: Id(6)] int ServiceOrder = 0,
     /// <summary>Whether it is its stack's primary container (the member's handle).</summary>
-    [property: Id(7)] bool Primary = false)
+    [property: Id(7)] bool Primary = false,
+    /// <summary>How many services its stack has.</summary>
+    [property: Id(8)] int ServiceCount = 0)
 {
     public bool IsServing => State == "running" && Health is null or "healthy";
 }

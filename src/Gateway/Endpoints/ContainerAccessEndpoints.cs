@@ -22,7 +22,7 @@ public static class ContainerAccessEndpoints
     public const string AuditDetailItem = "berth.audit.detail";
 
     public sealed record ExecBody(string? Workload, string[]? Command, Dictionary<string, string>? Env = null, string? Workdir = null,
-        string? User = null, string? Stdin = null, string? Timeout = null, bool Tty = false);
+        string? User = null, string? Stdin = null, string? Timeout = null, bool Tty = false, string? Service = null);
 
     public sealed record ExecResult(long? ExitCode, string Stdout, string Stderr, bool TimedOut, bool StdoutTruncated, bool StderrTruncated, string? Note);
 
@@ -74,20 +74,33 @@ public static class ContainerAccessEndpoints
             .RequireAuthorization(BerthPolicies.TenantWrite);
     }
 
-    /// <summary>The tenant's one claimed container (of <paramref name="workload"/> when named), with its host grain.</summary>
-    internal static async Task<(TenantClaimView? Claim, IAgentHostGrain? Host, IResult? Problem)> TargetAsync(
-        string tenantId, string? workload, IClusterClient cluster, GrainCallRetry retry, TenantActivity activity)
+    /// <summary>
+    /// The tenant's one claimed container (of <paramref name="workload"/> when named; in a stack, of
+    /// <paramref name="service"/> when named, else the primary's), with its host grain.
+    /// </summary>
+    internal static async Task<(TenantClaimView? Claim, string? ContainerId, IAgentHostGrain? Host, IResult? Problem)> TargetAsync(
+        string tenantId, string? workload, string? service, IClusterClient cluster, GrainCallRetry retry, TenantActivity activity)
     {
-        if (TenantEndpoints.InvalidTenant(tenantId) is { } badTenant) return (null, null, badTenant);
+        if (TenantEndpoints.InvalidTenant(tenantId) is { } badTenant) return (null, null, null, badTenant);
         if (workload is not null && !ResourceIds.IsValidWorkloadId(workload))
         {
-            return (null, null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
+            return (null, null, null, ProblemResults.BadRequest("workload", $"workload must match {ResourceIds.WorkloadIdPattern}"));
         }
         var (claim, problem) = await ClaimedContainers.SingleAsync(tenantId, workload, cluster, retry);
-        if (problem is not null) return (null, null, problem);
+        if (problem is not null) return (null, null, null, problem);
+        if (service is { Length: > 0 } && ServiceProblem(claim!, service) is { } badService) return (null, null, null, badService);
         activity.Record(tenantId);
-        return (claim, cluster.GetGrain<IAgentHostGrain>(claim!.HostId!), null);
+        var containerId = service is { Length: > 0 } ? claim!.Services!.First(s => s.Service == service).ContainerId : claim!.ContainerId!;
+        return (claim, containerId, cluster.GetGrain<IAgentHostGrain>(claim!.HostId!), null);
     }
+
+    private static IResult? ServiceProblem(TenantClaimView claim, string service) => claim.Services switch
+    {
+        null => ProblemResults.BadRequest("service", $"workload '{claim.Workload}' has no services: leave service out"),
+        var services when services.All(s => s.Service != service) =>
+            ProblemResults.BadRequest("service", $"workload '{claim.Workload}' has no service '{service}' (services: {string.Join(", ", services.Select(s => s.Service))})"),
+        _ => null,
+    };
 
     private static async Task ExecAsync(string tenantId, HttpContext context, IClusterClient cluster, GrainCallRetry retry, IOptions<ContainerAccessOptions> options)
     {
@@ -108,7 +121,7 @@ public static class ContainerAccessEndpoints
             await ProblemResults.BadRequest("timeout", $"timeout must be a duration such as 30s or 5m, at most {options.Value.MaxExecTimeout} (got '{text}')").ExecuteAsync(context);
             return;
         }
-        var (claim, host, problem) = await TargetAsync(tenantId, body.Workload, cluster, retry, context.RequestServices.GetRequiredService<TenantActivity>());
+        var (claim, containerId, host, problem) = await TargetAsync(tenantId, body.Workload, body.Service, cluster, retry, context.RequestServices.GetRequiredService<TenantActivity>());
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
@@ -125,7 +138,7 @@ public static class ContainerAccessEndpoints
         };
         var auditCommand = string.Join(' ', command.Select(a => a.Contains(' ') ? $"'{a}'" : a));
         context.Items[AuditDetailItem] = $"[{auditCommand}] on {claim!.Workload}";
-        var events = host!.Exec(claim.ContainerId!, request, timeout, context.RequestAborted);
+        var events = host!.Exec(containerId!, request, timeout, context.RequestAborted);
         var streamed = context.Request.Headers.Accept.ToString().Contains(NdJson, StringComparison.OrdinalIgnoreCase);
         var end = streamed
             ? await StreamExecAsync(events, context)
@@ -206,7 +219,7 @@ public static class ContainerAccessEndpoints
         public string Text => Encoding.UTF8.GetString(_bytes.GetBuffer(), 0, (int)_bytes.Length);
     }
 
-    private static async Task LogsAsync(string tenantId, string? workload, int? tail, string? since, bool? follow, HttpContext context,
+    private static async Task LogsAsync(string tenantId, string? workload, string? service, int? tail, string? since, bool? follow, HttpContext context,
         IClusterClient cluster, GrainCallRetry retry, TimeProvider clock)
     {
         if (tail is < 0)
@@ -225,14 +238,14 @@ public static class ContainerAccessEndpoints
                 return;
             }
         }
-        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry, context.RequestServices.GetRequiredService<TenantActivity>());
+        var (_, containerId, host, problem) = await TargetAsync(tenantId, workload, service, cluster, retry, context.RequestServices.GetRequiredService<TenantActivity>());
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
             return;
         }
         var ndjson = context.Request.Headers.Accept.ToString().Contains(NdJson, StringComparison.OrdinalIgnoreCase);
-        var chunks = host!.Logs(claim!.ContainerId!, new LogsRequest { Tail = tail, Since = from, Follow = follow == true }, context.RequestAborted);
+        var chunks = host!.Logs(containerId!, new LogsRequest { Tail = tail, Since = from, Follow = follow == true }, context.RequestAborted);
         var enumerator = chunks.GetAsyncEnumerator(context.RequestAborted);
         try
         {
@@ -265,36 +278,37 @@ public static class ContainerAccessEndpoints
         }
     }
 
-    private static async Task<IResult> ReadFileAsync(string tenantId, string? workload, string? path, IClusterClient cluster, GrainCallRetry retry,
+    private static async Task<IResult> ReadFileAsync(string tenantId, string? workload, string? service, string? path, IClusterClient cluster, GrainCallRetry retry,
         IOptions<ContainerAccessOptions> options, TenantActivity activity)
     {
         var (normalized, pathProblem) = ContainerPaths.Normalize(path);
         if (pathProblem is not null) return ProblemResults.BadRequest("path", pathProblem);
-        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry, activity);
+        var (_, containerId, host, problem) = await TargetAsync(tenantId, workload, service, cluster, retry, activity);
         if (problem is not null) return problem;
-        var content = await retry.Run(() => host!.ReadFile(claim!.ContainerId!, normalized!, options.Value.MaxFileBytes));
+        var content = await retry.Run(() => host!.ReadFile(containerId!, normalized!, options.Value.MaxFileBytes));
         return content.IsDirectory
             ? Results.File(content.Content, Tar, fileDownloadName: $"{(normalized == "/" ? "root" : normalized![(normalized!.LastIndexOf('/') + 1)..])}.tar")
             : Results.File(content.Content, "application/octet-stream");
     }
 
-    private static async Task<IResult> WriteFileAsync(string tenantId, string? workload, string? path, HttpRequest request, IClusterClient cluster,
+    private static async Task<IResult> WriteFileAsync(string tenantId, string? workload, string? service, string? path, HttpRequest request, IClusterClient cluster,
         GrainCallRetry retry, IOptions<ContainerAccessOptions> options, TenantActivity activity)
     {
         var (normalized, pathProblem) = ContainerPaths.Normalize(path);
         if (pathProblem is not null) return ProblemResults.BadRequest("path", pathProblem);
         var archive = request.ContentType?.StartsWith(Tar, StringComparison.OrdinalIgnoreCase) == true;
         if (!archive && normalized == "/") return ProblemResults.BadRequest("path", "a file's path names the file, not /");
-        var (claim, host, problem) = await TargetAsync(tenantId, workload, cluster, retry, activity);
+        var (claim, containerId, host, problem) = await TargetAsync(tenantId, workload, service, cluster, retry, activity);
         if (problem is not null) return problem;
         var spec = (await retry.Run(() => cluster.GetGrain<IWorkloadCatalogGrain>(0).Get(claim!.Workload)))?.Spec;
-        if (spec?.Volumes.SecretsTarget is { } secrets && (ContainerPaths.IsWithin(normalized!, secrets) || (archive && ContainerPaths.IsWithin(secrets, normalized!))))
+        var volumes = service is { Length: > 0 } ? spec?.Services?.FirstOrDefault(s => s.Name == service)?.Volumes : spec?.Volumes;
+        if (volumes?.SecretsTarget is { } secrets && (ContainerPaths.IsWithin(normalized!, secrets) || (archive && ContainerPaths.IsWithin(secrets, normalized!))))
         {
             return ProblemResults.Problem(StatusCodes.Status409Conflict, $"{secrets} holds the tenant's secrets and is read-only here; use PUT /tenants/{{tenantId}}/secrets/{{name}}", "path");
         }
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Value.MaxFileBytes;
         var content = await RequestBody.ReadBytesAsync(request, options.Value.MaxFileBytes);
-        await retry.Run(() => host!.WriteFile(claim!.ContainerId!, normalized!, content, archive));
+        await retry.Run(() => host!.WriteFile(containerId!, normalized!, content, archive));
         return Results.NoContent();
     }
 }

@@ -22,7 +22,7 @@ public static class InteractiveExec
 
     private sealed record Control(string? Type, int? Cols, int? Rows);
 
-    public static async Task RunAsync(HttpContext context, string tenantId, string? workload, bool? tty, IClusterClient cluster, GrainCallRetry retry, TenantActivity activity)
+    public static async Task RunAsync(HttpContext context, string tenantId, string? workload, string? service, bool? tty, IClusterClient cluster, GrainCallRetry retry, TenantActivity activity)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -31,7 +31,7 @@ public static class InteractiveExec
         }
         var command = context.Request.Query["cmd"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToArray();
         if (command.Length == 0) command = ["/bin/sh"];
-        var (claim, host, problem) = await ContainerAccessEndpoints.TargetAsync(tenantId, workload, cluster, retry, activity);
+        var (claim, containerId, host, problem) = await ContainerAccessEndpoints.TargetAsync(tenantId, workload, service, cluster, retry, activity);
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
@@ -39,7 +39,7 @@ public static class InteractiveExec
         }
         var auditCommand = string.Join(' ', command);
         context.Items[ContainerAccessEndpoints.AuditDetailItem] = $"[{auditCommand}] on {claim!.Workload} (interactive)";
-        var sessionId = await host!.OpenExec(claim.ContainerId!, new ExecRequest { Command = command, Tty = tty ?? true, Interactive = true });
+        var sessionId = await host!.OpenExec(containerId!, new ExecRequest { Command = command, Tty = tty ?? true, Interactive = true });
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var output = PumpOutputAsync(host, sessionId, socket, done.Token);

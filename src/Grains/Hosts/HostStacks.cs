@@ -59,7 +59,8 @@ public sealed class HostStacks
     /// <summary>
     /// One container per stack member, as the pools expect: the primary's id, and the state of the
     /// first service that does not serve (so a dead or unhealthy service makes the member so). A
-    /// stack whose primary is gone is reported dead under another of its containers, to be removed.
+    /// stack missing a service is dead; one whose primary is gone is reported dead under another of
+    /// its containers, to be removed as an orphan.
     /// </summary>
     public static List<ObservedContainer> Fold(IReadOnlyList<ObservedContainer> listed)
     {
@@ -70,7 +71,8 @@ public sealed class HostStacks
             var primary = containers.FirstOrDefault(c => c.Primary);
             var representative = primary ?? containers[0];
             var failing = containers.FirstOrDefault(c => !c.IsServing);
-            result.Add(primary is null
+            var incomplete = containers.Count < containers.Max(c => c.ServiceCount);
+            result.Add(primary is null || incomplete
                 ? representative with { State = "dead", Health = null }
                 : failing is null ? representative : representative with { State = failing.State, Health = failing.Health });
         }

@@ -18,4 +18,6 @@ public static class BerthLabels
     public const string ServiceOrder = "berth.service.order";
     /// <summary>"true" on the primary service's container: the stack's handle (the claim's container).</summary>
     public const string ServicePrimary = "berth.service.primary";
+    /// <summary>How many services the stack has: a member missing one is broken.</summary>
+    public const string ServiceCount = "berth.service.count";
 }

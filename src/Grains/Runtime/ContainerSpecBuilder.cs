@@ -36,6 +36,7 @@ public static class ContainerSpecBuilder
                 [BerthLabels.Service] = service.Name,
                 [BerthLabels.ServiceOrder] = order.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [BerthLabels.ServicePrimary] = service.Name == primary ? "true" : "false",
+                [BerthLabels.ServiceCount] = spec.Services.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }) with { NetworkAliases = [service.Name] }))];
     }
 

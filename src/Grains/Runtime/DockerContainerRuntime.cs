@@ -341,7 +341,8 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
                 HealthFromStatus(c.Status),
                 c.Labels.TryGetValue(BerthLabels.Service, out var service) ? service : null,
                 c.Labels.TryGetValue(BerthLabels.ServiceOrder, out var order) && int.TryParse(order, out var place) ? place : 0,
-                c.Labels.TryGetValue(BerthLabels.ServicePrimary, out var primary) && primary == "true"))
+                c.Labels.TryGetValue(BerthLabels.ServicePrimary, out var primary) && primary == "true",
+                c.Labels.TryGetValue(BerthLabels.ServiceCount, out var count) && int.TryParse(count, out var services) ? services : 0))
             .ToList();
     }
 

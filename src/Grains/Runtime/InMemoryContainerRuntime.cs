@@ -140,7 +140,8 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
                 c.HealthStatus,
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.Service),
                 int.TryParse(c.Spec.Labels.GetValueOrDefault(BerthLabels.ServiceOrder), out var order) ? order : 0,
-                c.Spec.Labels.GetValueOrDefault(BerthLabels.ServicePrimary) == "true"))
+                c.Spec.Labels.GetValueOrDefault(BerthLabels.ServicePrimary) == "true",
+                int.TryParse(c.Spec.Labels.GetValueOrDefault(BerthLabels.ServiceCount), out var count) ? count : 0))
             .ToList();
         return Task.FromResult(result);
     }

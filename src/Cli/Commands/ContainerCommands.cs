@@ -20,11 +20,12 @@ public static class ContainerCommands
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep streaming new output until the container stops or Ctrl+C" };
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines" };
         var since = new Option<string?>("--since") { Description = "From a duration ago (10m) or a time (2026-01-31T12:00:00Z)" };
-        var command = new Command("logs", "A tenant container's stdout and stderr") { tenant, workload, follow, tail, since };
+        var service = TenantCommands.ServiceOption();
+        var command = new Command("logs", "A tenant container's stdout and stderr") { tenant, workload, service, follow, tail, since };
         command.Handle(context, async (session, parse, ct) =>
         {
             await foreach (var line in session.Client.StreamLogsAsync(parse.GetValue(tenant)!, parse.GetValue(workload), parse.GetValue(tail),
-                parse.GetValue(since), parse.GetValue(follow), ct))
+                parse.GetValue(since), parse.GetValue(follow), parse.GetValue(service), ct))
             {
                 Write(session, line);
             }
@@ -43,18 +44,20 @@ public static class ContainerCommands
         var timeout = new Option<string?>("--timeout") { Description = "Kill the command after this long (30s, 5m); not with -i" };
         var workdir = new Option<string?>("--workdir") { Description = "Working directory in the container" };
         var user = new Option<string?>("--user", "-u") { Description = "User in the container (uid[:gid] or name)" };
+        var service = TenantCommands.ServiceOption();
         var command = new Command("exec", "Run a command in a tenant's container; exits with the command's exit code")
         {
-            tenant, commandLine, workload, interactive, tty, timeout, workdir, user,
+            tenant, commandLine, workload, service, interactive, tty, timeout, workdir, user,
         };
         command.Handle(context, async (session, parse, ct) =>
         {
             var id = parse.GetValue(tenant)!;
             var argv = parse.GetValue(commandLine)!;
-            if (parse.GetValue(interactive)) return await InteractiveAsync(session, id, argv, parse.GetValue(tty), parse.GetValue(workload), ct);
+            if (parse.GetValue(interactive)) return await InteractiveAsync(session, id, argv, parse.GetValue(tty), parse.GetValue(workload), parse.GetValue(service), ct);
             var request = new ExecRequest(argv)
             {
                 Workload = parse.GetValue(workload),
+                Service = parse.GetValue(service),
                 Timeout = parse.GetValue(timeout),
                 Workdir = parse.GetValue(workdir),
                 User = parse.GetValue(user),
@@ -82,9 +85,9 @@ public static class ContainerCommands
     /// <c>exec -i</c>: stdin goes to the command as it is read, output comes back as it is written. The local terminal stays
     /// in its own (line) mode: .NET offers no portable raw mode.
     /// </summary>
-    private static async Task<int> InteractiveAsync(Session session, string tenant, string[] argv, bool tty, string? workload, CancellationToken ct)
+    private static async Task<int> InteractiveAsync(Session session, string tenant, string[] argv, bool tty, string? workload, string? service, CancellationToken ct)
     {
-        await using var exec = await session.Client.ConnectExecAsync(tenant, argv, tty, workload, ct);
+        await using var exec = await session.Client.ConnectExecAsync(tenant, argv, tty, workload, service, ct);
         var context = session.Context;
         if (tty && !Console.IsOutputRedirected)
         {
@@ -122,9 +125,10 @@ public static class ContainerCommands
         var source = new Argument<string>("source") { Description = "A local file, or TENANT:/path in the tenant's container" };
         var destination = new Argument<string>("destination") { Description = "TENANT:/path, or a local file or directory" };
         var workload = TenantCommands.WorkloadOption();
+        var service = TenantCommands.ServiceOption();
         var command = new Command("cp", "Copy one file into or out of a tenant's container (berth cp notes.txt alice:/data/notes.txt)")
         {
-            source, destination, workload,
+            source, destination, workload, service,
         };
         command.Handle(context, async (session, parse, ct) =>
         {
@@ -142,7 +146,7 @@ public static class ContainerCommands
                 if (!File.Exists(from)) throw new CliException(ExitCodes.Usage, $"{from} does not exist");
                 var target = toPath!.EndsWith('/') ? toPath + Path.GetFileName(from) : toPath;
                 var bytes = await File.ReadAllBytesAsync(from, ct);
-                await session.Client.UploadFileAsync(toTenant, target, bytes, workload: parse.GetValue(workload), cancellationToken: ct);
+                await session.Client.UploadFileAsync(toTenant, target, bytes, workload: parse.GetValue(workload), service: parse.GetValue(service), cancellationToken: ct);
                 session.Emit(new { tenant = toTenant, path = target, bytes = bytes.Length }, console => console.WriteLine($"{from} → {toTenant}:{target} ({bytes.Length} bytes)"));
                 return ExitCodes.Ok;
             }
@@ -151,7 +155,7 @@ public static class ContainerCommands
             bool tar;
             await using (var file = File.Create(partial))
             {
-                tar = await session.Client.DownloadFileAsync(fromTenant!, fromPath!, file, parse.GetValue(workload), ct);
+                tar = await session.Client.DownloadFileAsync(fromTenant!, fromPath!, file, parse.GetValue(workload), parse.GetValue(service), ct);
             }
             File.Move(partial, local, overwrite: true);
             var length = new FileInfo(local).Length;

@@ -60,6 +60,8 @@ public static class TenantCommands
 
     internal static Option<string?> WorkloadOption() => new("--workload", "-w") { Description = "The workload, when the tenant holds several" };
 
+    internal static Option<string?> ServiceOption() => new("--service", "-s") { Description = "In a stack workload, the service's container (default: the primary, the first service)" };
+
     internal static string? Short(string? containerId) => containerId is { Length: > 12 } id ? id[..12] : containerId;
 
     private static string Endpoints(TenantClaim claim) =>
@@ -67,5 +69,9 @@ public static class TenantCommands
 
     private static Spectre.Console.Rendering.IRenderable Fields(TenantClaim c) => Output.Fields(
         ("tenant", c.TenantId), ("workload", c.Workload), ("state", c.State), ("container", c.ContainerId), ("host", c.HostId),
-        ("endpoints", Endpoints(c)), ("source", c.Source), ("claimed at", c.ClaimedAt), ("expires at", c.ExpiresAt), ("error", c.Error));
+        ("endpoints", Endpoints(c)), ("services", Services(c)), ("source", c.Source), ("claimed at", c.ClaimedAt), ("expires at", c.ExpiresAt), ("error", c.Error));
+
+    /// <summary>A stack's services with their containers: <c>web a1b2c3d4e5f6, db 0f9e8d7c6b5a</c>.</summary>
+    private static string? Services(TenantClaim claim) =>
+        claim.Services is { } services ? string.Join(", ", services.Select(s => $"{s.Service} {Short(s.ContainerId)}")) : null;
 }

@@ -4,6 +4,8 @@ namespace Berth.Client.Models;
 public sealed record ExecRequest(IReadOnlyList<string> Command)
 {
     public string? Workload { get; init; }
+    /// <summary>In a stack workload, the service whose container runs the command; null: the primary.</summary>
+    public string? Service { get; init; }
     public IReadOnlyDictionary<string, string>? Env { get; init; }
     public string? Workdir { get; init; }
     public string? User { get; init; }

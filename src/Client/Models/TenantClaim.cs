@@ -21,7 +21,12 @@ public sealed record TenantClaim
     public RestoredSnapshot? RestoredFrom { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public DateTimeOffset? KeptUntil { get; init; }
+    /// <summary>A stack workload's services, the primary (<see cref="ContainerId"/>) first; null for one container.</summary>
+    public ServiceContainer[]? Services { get; init; }
 }
+
+/// <summary>One service's container in a stack claim.</summary>
+public sealed record ServiceContainer(string Service, string ContainerId, ContainerEndpoint[] Endpoints);
 
 public sealed record ContainerEndpoint(int ContainerPort, string Protocol, string HostIp, int HostPort, string? Address);
 

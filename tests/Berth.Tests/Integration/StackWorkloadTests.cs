@@ -46,6 +46,8 @@ public sealed class StackWorkloadTests(BerthClusterFixture berth)
             volumes:
               state:
                 target: /var/db
+              secrets:
+                target: /run/secrets
             healthcheck:
               test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/"]
               interval: 1s
@@ -125,7 +127,10 @@ public sealed class StackWorkloadTests(BerthClusterFixture berth)
         var workload = Workloads.NewId("stackrel");
         (await berth.Api.PutWorkloadYamlAsync(workload, Stack(workload))).EnsureSuccessStatusCode();
         var tenant = $"t-{workload}";
+        (await berth.Http.PutAsync($"/tenants/{tenant}/secrets/token", new StringContent("s3cret"))).EnsureSuccessStatusCode();
         var claim = await berth.Api.ClaimOkAsync(tenant, workload);
+        // The tenant's secrets reach the service that asks for them.
+        Assert.Equal("s3cret", (await ExecAsync(tenant, "db", "cat", "/run/secrets/token")).Stdout);
         Assert.Equal(0, (await ExecAsync(tenant, "db", "sh", "-c", "echo row-1 > /var/db/table")).ExitCode);
         var ids = claim.Services!.Select(s => s.ContainerId).ToList();
         var network = (await berth.Docker.Containers.InspectContainerAsync(ids[0])).NetworkSettings.Networks.Keys.Single();
@@ -141,6 +146,29 @@ public sealed class StackWorkloadTests(BerthClusterFixture berth)
         Assert.DoesNotContain(again.Services![1].ContainerId, ids);
         Assert.NotNull(again.RestoredFrom?.SnapshotId);
         Assert.Equal("row-1\n", (await ExecAsync(tenant, "db", "cat", "/var/db/table")).Stdout);
+        await berth.Api.ReleaseOkAsync(tenant, workload);
+    }
+
+    [DockerFact]
+    public async Task The_cli_reaches_a_service_by_name_and_shows_the_stack()
+    {
+        var workload = Workloads.NewId("stackcli");
+        (await berth.Api.PutWorkloadYamlAsync(workload, Stack(workload))).EnsureSuccessStatusCode();
+        var tenant = $"t-{workload}";
+        var environment = new Dictionary<string, string?>
+        {
+            ["BERTH_URL"] = $"http://127.0.0.1:{berth.Deployment.HttpPort}",
+            ["BERTH_KEY"] = berth.Deployment.AdminKey,
+            ["HOME"] = Path.Combine(Path.GetTempPath(), $"berth-cli-{workload}"),
+        };
+        var claimed = await Cli.CliRunner.RunAsync(environment, null, "claim", tenant, workload);
+        Assert.True(claimed.ExitCode == 0, claimed.ToString());
+        Assert.Matches("services:.*web [0-9a-f]{12}, db [0-9a-f]{12}", claimed.Stdout.ReplaceLineEndings(" "));
+        var exec = await Cli.CliRunner.RunAsync(environment, null, "exec", "--service", "db", tenant, "--", "cat", "/tmp/www/index.html");
+        Assert.True(exec.ExitCode == 0, exec.ToString());
+        Assert.Equal("db-ok\n", exec.Stdout);
+        var logs = await Cli.CliRunner.RunAsync(environment, null, "logs", "--service", "web", tenant);
+        Assert.True(logs.ExitCode == 0, logs.ToString());
         await berth.Api.ReleaseOkAsync(tenant, workload);
     }
 

@@ -30,15 +30,19 @@ public sealed partial class AgentHostGrain
         }
     }
 
-    /// <summary>Every container under the member's label (all of a stack's services), then its stack network.</summary>
-    private async Task RemoveMemberContainersAsync(string memberId)
+    /// <summary>
+    /// Every container under the member's label (all of a stack's services), then its stack network.
+    /// With <paramref name="anyNetwork"/> the network is tried even when no container says the member
+    /// was a stack: a create that died between making the network and its first container leaves one.
+    /// </summary>
+    private async Task RemoveMemberContainersAsync(string memberId, bool anyNetwork = false)
     {
         var labelled = await Runtime.ListAsync(MemberLabels(memberId), CancellationToken.None);
         foreach (var container in labelled)
         {
             await Runtime.RemoveAsync(container.ContainerId, CancellationToken.None);
         }
-        if (_stacks.Member(memberId) is not null || labelled.Any(c => c.Service is not null))
+        if (anyNetwork || _stacks.Member(memberId) is not null || labelled.Any(c => c.Service is not null))
         {
             await RemoveStackNetworkAsync(memberId);
         }

@@ -282,7 +282,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             }
             // A member may have a container the pool never heard of (a create that outlived its deadline),
             // and a stack member has one per service.
-            await RemoveMemberContainersAsync(memberId);
+            await RemoveMemberContainersAsync(memberId, anyNetwork: true);
             _logger.LogDebug("Removed member {Member} of {Workload} (container {ContainerId}) on {Host}", memberId, workload, containerId ?? "none", HostId);
             await GrainFactory.GetGrain<IWorkloadPoolGrain>(workload).OnMemberDestroyed(memberId);
         }

@@ -75,6 +75,22 @@ public sealed class EgressRulesTests
     }
 
     [Fact]
+    public void A_stacks_services_talk_within_their_own_bridge_only_and_its_policy_applies_to_it()
+    {
+        var stack = new TenantNetwork("berth-tenants-stack-m1", TenantNetworks.StackBridgeName("e1", "berth-tenants-stack-m1"), new EgressPolicy { Mode = EgressMode.None }, "e1");
+        Assert.StartsWith(TenantNetworks.StackBridgePrefix, stack.Bridge);
+        // A policy bridge's name is hex after the prefix: never mistaken for a stack's.
+        Assert.DoesNotContain(TenantNetworks.StackBridgePrefix, TenantNetworks.BridgeName("e1", EgressPolicy.Default));
+        var set = Build(Network("brthaaaa", EgressPolicy.Default), stack);
+
+        var within = set.ForwardHead.ToList().IndexOf("-i brths+ -o brths+ -m physdev --physdev-is-bridged -j ACCEPT");
+        var across = set.ForwardHead.ToList().IndexOf("-i brth+ -o brth+ -j REJECT --reject-with icmp-admin-prohibited");
+        Assert.True(within >= 0 && within < across, string.Join("\n", set.ForwardHead));
+        Assert.Equal($"-i {stack.Bridge} -j REJECT --reject-with icmp-admin-prohibited", set.Engine.Last(r => r.StartsWith($"-i {stack.Bridge} ", StringComparison.Ordinal)));
+        Assert.Contains($"-i {stack.Bridge} -j {EgressRules.DenyChain}", set.Engine);
+    }
+
+    [Fact]
     public void Ipv6_rules_carry_only_ipv6_ranges()
     {
         var set = EgressRules.Build(AddressFamily.InterNetworkV6, "e1", [Network("brthaaaa", new EgressPolicy

@@ -57,9 +57,18 @@ public static partial class WorkloadSpecParser
                 Error(node.Path, "must be a mapping with at least image");
                 return null;
             }
+            var service = ReadContainer(fields, name, $"{node.Path}.");
+            var dependsOn = fields.Take("depends_on") is { } dependsNode ? ReadDependsOn(dependsNode) : [];
+            fields.RejectUnknown();
+            return service is null ? null : service with { DependsOn = dependsOn };
+        }
+
+        /// <summary>The fields that describe one container (a workload's, or a stack service's), errors under <paramref name="prefix"/>; null without a usable image.</summary>
+        private ServiceSpec? ReadContainer(Fields fields, string name, string prefix)
+        {
             var image = fields.String("image");
-            if (image is null) Error($"{node.Path}.image", "is required");
-            else if (!ImagePattern().IsMatch(image)) Error($"{node.Path}.image", "is not a valid image reference");
+            if (image is null) Error($"{prefix}image", "is required");
+            else if (!ImagePattern().IsMatch(image)) Error($"{prefix}image", "is not a valid image reference");
             var command = fields.Take("command") is { } commandNode ? ReadCommand(commandNode) : null;
             var environment = fields.Take("environment") is { } envNode ? ReadEnvironment(envNode) : new();
             var volumes = fields.Take("volumes") is { } volNode ? ReadVolumes(volNode) : new VolumesSpec();
@@ -68,9 +77,7 @@ public static partial class WorkloadSpecParser
             var limits = fields.Take("deploy") is { } deployNode ? ReadDeploy(deployNode) : new ResourceLimits();
             var readOnly = fields.Bool("read_only") ?? false;
             var user = fields.String("user");
-            if (user is not null && !UserPattern().IsMatch(user)) Error($"{node.Path}.user", "must be NAME, UID or UID:GID");
-            var dependsOn = fields.Take("depends_on") is { } dependsNode ? ReadDependsOn(dependsNode) : [];
-            fields.RejectUnknown();
+            if (user is not null && !UserPattern().IsMatch(user)) Error($"{prefix}user", "must be NAME, UID or UID:GID");
             return image is null ? null : new ServiceSpec
             {
                 Name = name,
@@ -83,7 +90,6 @@ public static partial class WorkloadSpecParser
                 Limits = limits,
                 ReadOnly = readOnly,
                 User = user,
-                DependsOn = dependsOn,
             };
         }
 

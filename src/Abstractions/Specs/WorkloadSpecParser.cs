@@ -87,20 +87,9 @@ public static partial class WorkloadSpecParser
 
             var name = fields.String("name");
             var servicesNode = fields.Take("services");
+            // One container's fields: the workload's own, or (in a stack) each service's.
+            var container = servicesNode is null ? ReadContainer(fields, id ?? "", "") : null;
             if (servicesNode is not null) RejectContainerFieldsOfStack(fields);
-            var image = fields.String("image");
-            if (image is null && servicesNode is null) Error("image", "is required");
-            else if (image is not null && !ImagePattern().IsMatch(image)) Error("image", "is not a valid image reference");
-
-            var command = fields.Take("command") is { } commandNode ? ReadCommand(commandNode) : null;
-            var environment = fields.Take("environment") is { } envNode ? ReadEnvironment(envNode) : new();
-            var volumes = fields.Take("volumes") is { } volNode ? ReadVolumes(volNode) : new VolumesSpec();
-            var ports = fields.Take("ports") is { } portsNode ? ReadPorts(portsNode) : [];
-            var healthcheck = fields.Take("healthcheck") is { } hcNode ? ReadHealthcheck(hcNode) : null;
-            var limits = fields.Take("deploy") is { } deployNode ? ReadDeploy(deployNode) : new ResourceLimits();
-            var readOnly = fields.Bool("read_only") ?? false;
-            var user = fields.String("user");
-            if (user is not null && !UserPattern().IsMatch(user)) Error("user", "must be NAME, UID or UID:GID");
             var networkMode = fields.String("network_mode") ?? "bridge";
             if (!AllowedNetworkModes.Contains(networkMode))
             {
@@ -121,34 +110,32 @@ public static partial class WorkloadSpecParser
             var services = servicesNode is null ? null : ReadServices(servicesNode, networkMode);
             fields.RejectUnknown();
 
+            // A stack's primary stands at the top, so one-container paths address the primary.
+            container ??= services is { Length: > 0 } ? services[0] : null;
             if (services is { Length: > 0 })
             {
-                // The primary's fields stand at the top, so one-container paths address the primary.
-                var primary = services[0];
-                (image, command, environment, volumes, ports, healthcheck, limits, readOnly, user) =
-                    (primary.Image, primary.Command, primary.Environment, primary.Volumes, primary.Ports, primary.Healthcheck, primary.Limits, primary.ReadOnly, primary.User);
                 if (sync is not null) CheckStackSync(sync, services);
             }
-            else if (sync is not null && volumes.StateTarget is null)
+            else if (sync is not null && container?.Volumes.StateTarget is null)
             {
                 Error("sync", "needs volumes.state.target: the state volume is what is synced (sync.mappings are paths inside it)");
             }
-            else if (sync is not null) CheckMappings(sync.Mappings, volumes);
+            else if (sync is not null) CheckMappings(sync.Mappings, container!.Volumes);
 
-            if (errors.Count > 0) return null;
+            if (errors.Count > 0 || container is null) return null;
             return new WorkloadSpec
             {
                 Id = id!,
                 Name = name,
-                Image = image!,
-                Command = command,
-                Environment = environment,
-                Volumes = volumes,
-                Ports = ports,
-                Healthcheck = healthcheck,
-                Limits = limits,
-                ReadOnly = readOnly,
-                User = user,
+                Image = container.Image,
+                Command = container.Command,
+                Environment = container.Environment,
+                Volumes = container.Volumes,
+                Ports = container.Ports,
+                Healthcheck = container.Healthcheck,
+                Limits = container.Limits,
+                ReadOnly = container.ReadOnly,
+                User = container.User,
                 NetworkMode = networkMode,
                 Egress = egress,
                 Pool = pool,

@@ -107,6 +107,12 @@ public sealed class BerthOptionsValidator : IValidateOptions<BerthOptions>
         if (!(o.Security.DefaultCpus > 0)) failures.Add($"{BerthOptions.Section}:Security:DefaultCpus must be above 0 (is {o.Security.DefaultCpus})");
         NotEmpty(o.Security.TenantNetwork, "Security:TenantNetwork");
         Ranges(o.Security.EgressDeny, "Security:EgressDeny");
+        if (!IPNetwork.TryParse(o.Security.StackSubnets, out var stackSubnets)
+            || stackSubnets.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || stackSubnets.PrefixLength > Network.StackSubnets.PrefixLength)
+        {
+            failures.Add($"{BerthOptions.Section}:Security:StackSubnets must be an IPv4 CIDR range of /{Network.StackSubnets.PrefixLength} or larger (is '{o.Security.StackSubnets}')");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

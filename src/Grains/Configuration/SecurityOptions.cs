@@ -26,6 +26,13 @@ public sealed class SecurityOptions
     public string TenantNetwork { get; set; } = "berth-tenants";
 
     /// <summary>
+    /// The IPv4 range stack members' own networks take their subnets from, a /27 each (at most
+    /// 2,048 stack members per engine with the default /16). Chosen by Berth, skipping what the
+    /// engine's networks and (for a local engine) this machine's routes already use.
+    /// </summary>
+    public string StackSubnets { get; set; } = Network.StackSubnets.DefaultRange;
+
+    /// <summary>
     /// Place no tenant container on a host whose firewall Berth cannot manage (no rights, or an engine
     /// outside this silo's network namespace). Unset: required when Database:Provider is Postgres
     /// (production), not with the embedded single-node default, which logs a warning instead.

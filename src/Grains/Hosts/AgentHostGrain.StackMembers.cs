@@ -49,11 +49,49 @@ public sealed partial class AgentHostGrain
         _stacks.Forget(memberId);
     }
 
-    private async Task RemoveStackNetworkAsync(string memberId)
+    /// <summary>Members whose create runs here now: a stack member's network exists before its first container.</summary>
+    private readonly HashSet<string> _membersCreating = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Removes this host's stack networks whose member has no container (in <paramref name="listed"/>,
+    /// taken just before), is not being created and was not created since: left by a create that died
+    /// between its network and its first container, or by a removal that failed. Each holds a subnet.
+    /// </summary>
+    private async Task RemoveOrphanStackNetworksAsync(IReadOnlyList<ObservedContainer> listed, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<LabelledNetwork> networks;
+        try
+        {
+            networks = await Runtime.ListNetworksAsync(new Dictionary<string, string>
+            {
+                [BerthLabels.Managed] = "true",
+                [BerthLabels.Cluster] = _options.ClusterId,
+                [BerthLabels.Host] = HostId,
+            }, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug("Host {Host} could not list its stack networks: {Error}", HostId, ex.Message);
+            return;
+        }
+        var members = listed.Select(c => c.MemberId).ToHashSet(StringComparer.Ordinal);
+        foreach (var network in networks)
+        {
+            if (!network.Labels.TryGetValue(BerthLabels.Member, out var member)
+                || members.Contains(member) || _membersCreating.Contains(member) || _stacks.Member(member) is not null)
+            {
+                continue;
+            }
+            _logger.LogInformation("Removing stack network {Network} on {Host}: member {Member} has no container", network.Name, HostId, member);
+            await RemoveStackNetworkAsync(member, network.Name);
+        }
+    }
+
+    private async Task RemoveStackNetworkAsync(string memberId, string? name = null)
     {
         try
         {
-            await Runtime.RemoveNetworkAsync(TenantNetworks.StackNetworkName(_options.Security.TenantNetwork, memberId), CancellationToken.None);
+            await Runtime.RemoveNetworkAsync(name ?? TenantNetworks.StackNetworkName(_options.Security.TenantNetwork, memberId), CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -213,6 +213,19 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     /// </summary>
     private async Task<RunningContainer> ProvisionAsync(MemberCreateRequest request)
     {
+        _membersCreating.Add(request.MemberId);
+        try
+        {
+            return await ProvisionMemberAsync(request);
+        }
+        finally
+        {
+            _membersCreating.Remove(request.MemberId);
+        }
+    }
+
+    private async Task<RunningContainer> ProvisionMemberAsync(MemberCreateRequest request)
+    {
         var runtime = Runtime;
         var stack = request.Spec.IsStack ? ContainerSpecBuilder.BuildStack(request, Host, _options) : null;
         var spec = stack?[0].Container ?? ContainerSpecBuilder.Build(request, Host, _options);
@@ -224,7 +237,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
         if (spec.Egress is { } egress)
         {
             using var networkTimeout = new CancellationTokenSource(ColdCreateLimit);
-            await PrepareNetworkAsync(runtime, egress, stack is null ? null : spec.NetworkMode, networkTimeout.Token);
+            await PrepareNetworkAsync(runtime, egress, stack is null ? null : (spec.NetworkMode, request.MemberId), networkTimeout.Token);
         }
         // Cold creates count in the engine's bound too: the pool already placed them by free room.
         await _createSlots.WaitAsync();
@@ -504,11 +517,11 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     /// The policy's network exists and its rules are in place before a container joins it. Where the
     /// rules cannot be installed and policy is required, nothing is created.
     /// </summary>
-    private async Task PrepareNetworkAsync(IContainerRuntime runtime, EgressPolicy policy, string? stackNetwork, CancellationToken cancellationToken)
+    private async Task PrepareNetworkAsync(IContainerRuntime runtime, EgressPolicy policy, (string Name, string MemberId)? stackNetwork, CancellationToken cancellationToken)
     {
-        var network = stackNetwork is null
+        var network = stackNetwork is not { } stack
             ? await runtime.EnsureTenantNetworkAsync(_options.Security.TenantNetwork, policy, cancellationToken)
-            : await runtime.EnsureStackNetworkAsync(stackNetwork, policy, cancellationToken);
+            : await runtime.EnsureStackNetworkAsync(stack.Name, policy, System.Net.IPNetwork.Parse(_options.Security.StackSubnets), MemberLabels(stack.MemberId), cancellationToken);
         if (!_enforcedBridges.Contains(network.Bridge) || _egress is not { Managed: true })
         {
             await EnforceEgressAsync(runtime, cancellationToken);
@@ -590,6 +603,7 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             _lastSweep = listedAt;
             _managedContainers = containers.Count;
             _stacks.Replace(containers, listedAt);
+            await RemoveOrphanStackNetworksAsync(containers, cancellationToken);
             // The pools count members: a stack's containers are reported as one.
             containers = HostStacks.Fold(containers);
         }

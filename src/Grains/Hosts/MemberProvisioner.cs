@@ -90,7 +90,8 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
         foreach (var container in containers)
         {
             await runtime.StartAsync(container.ContainerId, cancellationToken);
-            // The healthcheck is the container's own: Docker knows whether it has one.
+            // Serving (healthy, where Docker runs a healthcheck) before what depends on it starts.
+            await WaitUntilServingAsync(container.ContainerId, null, cancellationToken, healthFromDocker: true);
             started.Add((new ServiceSpec { Name = container.Service, Image = "" }, container.ContainerId));
         }
         return await ServingStackAsync(started, [.. containers.OrderBy(c => !c.Primary).Select(c => c.Service)], cancellationToken, healthFromDocker: true);

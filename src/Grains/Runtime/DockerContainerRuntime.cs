@@ -11,8 +11,10 @@ namespace Berth.Runtime;
 /// <summary>
 /// A real Docker engine through Docker.DotNet. Each engine call is a <c>docker.*</c> span
 /// (<see cref="BerthSpans.Docker"/>) tagged with <paramref name="hostId"/> and the container.
+/// <paramref name="localEngine"/>: the engine runs on this machine (a unix socket), so the machine's
+/// routes show what its networks may not overlap.
 /// </summary>
-public sealed class DockerContainerRuntime(DockerClient client, string hostId) : IContainerRuntime, IDisposable
+public sealed class DockerContainerRuntime(DockerClient client, string hostId, bool localEngine) : IContainerRuntime, IDisposable
 {
     private const string IccOption = "com.docker.network.bridge.enable_icc";
     private const string BridgeNameOption = "com.docker.network.bridge.name";
@@ -145,37 +147,24 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
         }
     }
 
-    public async Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, CancellationToken cancellationToken)
+    public async Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, IPNetwork subnets,
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         using var span = BerthSpans.Docker("network.ensure", hostId);
         span?.SetTag("network.name", name);
+        // One choice of subnet at a time on this engine: two creates never pick the same one.
+        await _networkLock.WaitAsync(cancellationToken);
         try
         {
             var engineKey = await EngineKeyAsync(cancellationToken);
             var bridge = TenantNetworks.StackBridgeName(engineKey, name);
-            try
+            var existing = await FindNetworkAsync(name, cancellationToken);
+            if (existing is null)
             {
-                await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
-                {
-                    Name = name,
-                    Driver = "bridge",
-                    CheckDuplicate = true,
-                    Options = new Dictionary<string, string> { [IccOption] = "true", [BridgeNameOption] = bridge },
-                    Labels = new Dictionary<string, string> { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical },
-                }, cancellationToken);
+                await CreateStackNetworkAsync(name, bridge, policy, subnets, labels, cancellationToken);
+                existing = await FindNetworkAsync(name, cancellationToken)
+                    ?? throw new InvalidOperationException($"Docker network '{name}' vanished right after it was created");
             }
-            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
-            {
-                // A retried create of the same member: the network is there already.
-            }
-            catch (DockerApiException ex) when (ex.ResponseBody.Contains("address pool", StringComparison.OrdinalIgnoreCase)
-                || ex.ResponseBody.Contains("non-overlapping", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException($"Docker has no address range left for stack network '{name}': every stack member takes one bridge network; "
-                    + "give the engine larger default-address-pools (daemon.json) or fewer stack members", ex);
-            }
-            var existing = await FindNetworkAsync(name, cancellationToken)
-                ?? throw new InvalidOperationException($"Docker network '{name}' vanished right after it was created");
             if (!IsFor(existing, bridge, policy))
             {
                 throw new InvalidOperationException($"Docker network '{name}' exists but is not Berth's stack network (bridge {bridge}, policy '{policy.Canonical}'); remove it");
@@ -185,6 +174,59 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
         catch (Exception ex) when (BerthSpans.Failed(span, ex))
         {
             throw;
+        }
+        finally
+        {
+            _networkLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates the network on a free subnet of <paramref name="subnets"/>: free of the engine's own
+    /// networks and, for an engine on this machine, of the machine's routes (other engines' bridges).
+    /// A subnet the engine still refuses (taken since the listing) is skipped and the next one tried.
+    /// </summary>
+    private async Task CreateStackNetworkAsync(string name, string bridge, EgressPolicy policy, IPNetwork subnets,
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        var taken = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
+            .SelectMany(n => n.IPAM?.Config ?? [])
+            .Select(c => IPNetwork.TryParse(c.Subnet ?? "", out var subnet) ? subnet : (IPNetwork?)null)
+            .OfType<IPNetwork>()
+            .Concat(localEngine ? StackSubnets.HostRoutes() : [])
+            .ToList();
+        const int attempts = 8;
+        for (var attempt = 1; ; attempt++)
+        {
+            var subnet = StackSubnets.Choose(subnets, name, taken)
+                ?? throw new InvalidOperationException($"no free /{StackSubnets.PrefixLength} is left in Berth:Security:StackSubnets ({subnets}) for stack network '{name}': "
+                    + "remove stack members or give a larger range");
+            try
+            {
+                await client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                {
+                    Name = name,
+                    Driver = "bridge",
+                    CheckDuplicate = true,
+                    IPAM = new IPAM
+                    {
+                        Driver = "default",
+                        Config = [new IPAMConfig { Subnet = subnet.ToString(), Gateway = StackSubnets.Gateway(subnet).ToString() }],
+                    },
+                    Options = new Dictionary<string, string> { [IccOption] = "true", [BridgeNameOption] = bridge },
+                    Labels = new Dictionary<string, string>(labels) { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical },
+                }, cancellationToken);
+                return;
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+            {
+                // A retried create of the same member: the network is there already.
+                return;
+            }
+            catch (DockerApiException ex) when (attempt < attempts && ex.ResponseBody.Contains("overlap", StringComparison.OrdinalIgnoreCase))
+            {
+                taken.Add(subnet);
+            }
         }
     }
 
@@ -206,6 +248,16 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId) :
         {
             throw;
         }
+    }
+
+    public async Task<IReadOnlyList<LabelledNetwork>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("network.list", hostId);
+        var networks = await client.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labels.ToDictionary(l => $"{l.Key}={l.Value}", _ => true) },
+        }, cancellationToken);
+        return [.. networks.Select(n => new LabelledNetwork(n.Name, n.Labels?.ToDictionary() ?? []))];
     }
 
     public async Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken)

@@ -18,6 +18,11 @@ public sealed class DockerRuntimeProvider : IContainerRuntimeProvider, IDisposab
         return new DockerClientConfiguration(new Uri(host.Endpoint), credentials, TimeSpan.FromSeconds(60)).CreateClient();
     }
 
+    /// <summary>A unix socket or a loopback address: the engine's bridges are this machine's routes.</summary>
+    private static bool OnThisMachine(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+        && (uri.Scheme == "unix" || uri.Scheme == "npipe" || uri.IsLoopback);
+
     public IContainerRuntime Get(DockerHostOptions host)
     {
         var key = $"{host.Endpoint}|{host.TlsClientCertificate}|{host.TlsClientKey}|{host.TlsCaCertificate}";
@@ -25,7 +30,7 @@ public sealed class DockerRuntimeProvider : IContainerRuntimeProvider, IDisposab
         lock (_lock)
         {
             if (_runtimes.TryGetValue(host.Id, out known) && known.Key == key) return known.Runtime;
-            var runtime = new DockerContainerRuntime(CreateClient(host), host.Id);
+            var runtime = new DockerContainerRuntime(CreateClient(host), host.Id, OnThisMachine(host.Endpoint));
             _runtimes[host.Id] = (key, runtime);
             // An older client of this host (its endpoint changed) is left to the collector: a call may still use it.
             return runtime;

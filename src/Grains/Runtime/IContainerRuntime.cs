@@ -61,9 +61,14 @@ public interface IContainerRuntime
     /// A stack member's own bridge network <paramref name="name"/>: its services reach each other
     /// there (inter-container traffic on), nothing else joins it, and its bridge
     /// (<see cref="TenantNetworks.StackBridgePrefix"/>) is filtered by <paramref name="policy"/> like
-    /// any tenant bridge. Creating one that exists returns it.
+    /// any tenant bridge. Its subnet is a free one of <paramref name="subnets"/> (<see cref="StackSubnets"/>).
+    /// Creating one that exists returns it.
     /// </summary>
-    Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, CancellationToken cancellationToken);
+    Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, System.Net.IPNetwork subnets,
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
+
+    /// <summary>The networks carrying every one of <paramref name="labels"/> (stack networks of one host, for reconciliation).</summary>
+    Task<IReadOnlyList<LabelledNetwork>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
 
     /// <summary>Removes a stack network once its containers are gone; a missing one is not an error.</summary>
     Task RemoveNetworkAsync(string name, CancellationToken cancellationToken);

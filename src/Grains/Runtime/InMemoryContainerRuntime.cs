@@ -286,16 +286,29 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         return Task.FromResult(_networks.GetOrAdd(name, _ => new TenantNetwork(name, TenantNetworks.BridgeName(EngineKey, policy), policy, EngineKey)));
     }
 
-    public Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, CancellationToken cancellationToken)
+    public Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, System.Net.IPNetwork subnets,
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
+        _networkLabels.TryAdd(name, labels.ToDictionary());
         return Task.FromResult(_networks.GetOrAdd(name, _ => new TenantNetwork(name, TenantNetworks.StackBridgeName(EngineKey, name), policy, EngineKey)));
+    }
+
+    private readonly ConcurrentDictionary<string, Dictionary<string, string>> _networkLabels = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<LabelledNetwork>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        return Task.FromResult<IReadOnlyList<LabelledNetwork>>([.. _networkLabels
+            .Where(n => _networks.ContainsKey(n.Key) && labels.All(l => n.Value.GetValueOrDefault(l.Key) == l.Value))
+            .Select(n => new LabelledNetwork(n.Key, n.Value))]);
     }
 
     public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
         _networks.TryRemove(name, out _);
+        _networkLabels.TryRemove(name, out _);
         return Task.CompletedTask;
     }
 

@@ -86,4 +86,26 @@ public sealed class StackMemberTests(InMemoryClusterFixture fixture)
         await Eventually.Until(() => pool.GetView(), p => p.Idle == 1 && p.Members.All(m => m.MemberId != member), "a fresh stack to replace it");
         Assert.DoesNotContain(network, Runtime.NetworkNames);
     }
+
+    [Fact]
+    public async Task A_stack_network_whose_member_has_no_container_is_removed_by_the_sweep_and_a_live_ones_is_kept()
+    {
+        var workload = await RegisterAsync("stknet", min: 1);
+        var pool = _client.GetGrain<IWorkloadPoolGrain>(workload);
+        var idle = await Eventually.Until(() => pool.GetView(), p => p.Idle == 1, "the pool to fill");
+        var live = MemberContainers(idle.Members.Single(m => m.State == PoolMemberState.Idle).MemberId)[0].Spec.NetworkMode;
+        // What a create that died between its network and its first container leaves behind.
+        var orphan = $"berth-tenants-stack-orphan{Guid.NewGuid():N}"[..36];
+        await Runtime.EnsureStackNetworkAsync(orphan, EgressPolicy.Default, System.Net.IPNetwork.Parse("10.213.0.0/16"), new Dictionary<string, string>
+        {
+            [BerthLabels.Managed] = "true",
+            [BerthLabels.Cluster] = InMemorySilo.ClusterId,
+            [BerthLabels.Host] = InMemorySilo.HostId,
+            [BerthLabels.Member] = "gone-member",
+        }, CancellationToken.None);
+        Assert.Contains(orphan, Runtime.NetworkNames);
+
+        await Eventually.Until(() => Task.FromResult(Runtime.NetworkNames), names => !names.Contains(orphan), "the sweep to remove the orphaned stack network");
+        Assert.Contains(live, Runtime.NetworkNames);
+    }
 }

@@ -135,6 +135,10 @@ public sealed class StackWorkloadTests(BerthClusterFixture berth)
         var ids = claim.Services!.Select(s => s.ContainerId).ToList();
         var network = (await berth.Docker.Containers.InspectContainerAsync(ids[0])).NetworkSettings.Networks.Keys.Single();
         Assert.Contains("-stack-", network);
+        // A small subnet of Berth's own range, not one of Docker's default pools (about thirty per machine).
+        var subnet = System.Net.IPNetwork.Parse((await berth.Docker.Networks.InspectNetworkAsync(network)).IPAM.Config.Single().Subnet);
+        Assert.Equal(Berth.Network.StackSubnets.PrefixLength, subnet.PrefixLength);
+        Assert.True(System.Net.IPNetwork.Parse(Berth.Network.StackSubnets.DefaultRange).Contains(subnet.BaseAddress), $"{subnet} is outside the stack range");
 
         await berth.Api.ReleaseOkAsync(tenant, workload);
         foreach (var id in ids) Assert.False(await ExistsAsync(id), $"container {id} of the released stack is still there");
@@ -146,6 +150,43 @@ public sealed class StackWorkloadTests(BerthClusterFixture berth)
         Assert.DoesNotContain(again.Services![1].ContainerId, ids);
         Assert.NotNull(again.RestoredFrom?.SnapshotId);
         Assert.Equal("row-1\n", (await ExecAsync(tenant, "db", "cat", "/var/db/table")).Stdout);
+        await berth.Api.ReleaseOkAsync(tenant, workload);
+    }
+
+    private async Task<TenantClaimView> MoveAsync(string tenant, string workload, string move)
+    {
+        using var response = await berth.Http.PostAsJsonAsync($"/tenants/{tenant}/{move}", new { workload });
+        return await BerthApi.ReadOkAsync<TenantClaimView>(response);
+    }
+
+    private async Task<string[]> StatesAsync(IEnumerable<string> containerIds) =>
+        await Task.WhenAll(containerIds.Select(async id => (await berth.Docker.Containers.InspectContainerAsync(id)).State.Status));
+
+    [DockerFact]
+    public async Task Pause_stop_and_start_move_every_service_and_start_waits_for_health_in_order()
+    {
+        var workload = Workloads.NewId("stackmove");
+        (await berth.Api.PutWorkloadYamlAsync(workload, Stack(workload))).EnsureSuccessStatusCode();
+        var tenant = $"t-{workload}";
+        var claim = await berth.Api.ClaimOkAsync(tenant, workload);
+        var ids = claim.Services!.Select(s => s.ContainerId).ToList();
+        Assert.Equal(0, (await ExecAsync(tenant, "db", "sh", "-c", "echo kept > /var/db/file")).ExitCode);
+
+        await MoveAsync(tenant, workload, "pause");
+        Assert.Equal(["paused", "paused"], await StatesAsync(ids));
+        await MoveAsync(tenant, workload, "resume");
+        Assert.Equal(["running", "running"], await StatesAsync(ids));
+        await MoveAsync(tenant, workload, "stop");
+        Assert.Equal(["exited", "exited"], await StatesAsync(ids));
+
+        // web asks for db at its start: it finds it only if db was healthy first, as at the create.
+        var started = await MoveAsync(tenant, workload, "start");
+        Assert.Equal(["running", "running"], await StatesAsync(ids));
+        Assert.Equal(ids, started.Services!.Select(s => s.ContainerId));
+        Assert.Equal("db-ok\n", (await ExecAsync(tenant, "web", "cat", "/tmp/www/dep")).Stdout);
+        Assert.Equal("kept\n", (await ExecAsync(tenant, "db", "cat", "/var/db/file")).Stdout);
+        // Published ports are chosen again at a start: the answer carries the new ones, and they serve.
+        Assert.Equal("db-ok\n", await berth.Http.GetStringAsync($"/tenants/{tenant}/ports/9090/"));
         await berth.Api.ReleaseOkAsync(tenant, workload);
     }
 

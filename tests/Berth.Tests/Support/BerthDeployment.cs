@@ -233,6 +233,14 @@ public sealed class BerthDeployment : IAsyncDisposable
             {
                 await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true });
             }
+            // Stack networks carry the cluster's label too, and each holds a subnet of the engine's.
+            foreach (var network in await Docker.Networks.ListNetworksAsync(new NetworksListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"berth.cluster={ClusterId}"] = true } },
+            }))
+            {
+                await Docker.Networks.DeleteNetworkAsync(network.ID);
+            }
         }
         catch (Exception)
         {

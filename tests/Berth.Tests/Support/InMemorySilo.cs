@@ -15,12 +15,14 @@ public static class InMemorySilo
 {
     public const string HostId = "mem";
 
+    public const string ClusterId = "mem-cluster";
+
     /// <summary>The image the in-memory engine knows.</summary>
     public const string Image = "berth-test:mem";
 
     public static BerthOptions Options(string snapshotRoot) => new()
     {
-        ClusterId = "mem-cluster",
+        ClusterId = ClusterId,
         Hosts = [new DockerHostOptions { Id = HostId, Endpoint = "memory://", PublishAddress = "127.0.0.1" }],
         HostSweepInterval = TimeSpan.FromMilliseconds(200),
         PoolTickInterval = TimeSpan.FromMilliseconds(200),

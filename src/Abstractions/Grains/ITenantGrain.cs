@@ -100,6 +100,15 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("ForceRelease")]
     Task<TenantClaimView> ForceRelease(string? workload);
 
+    /// <summary>
+    /// Deletes every snapshot (kept and recovered) of the workload from its sinks and from the
+    /// tenant's records; the workload is being deleted with <c>purge</c>. Refused (409) while the
+    /// tenant holds a container of it. Answers how many snapshots went.
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
+    [Alias("PurgeSnapshots")]
+    Task<int> PurgeSnapshots(string workload);
+
     /// <summary>Snapshots the claimed container's state now (sync.policy.manual).</summary>
     [ResponseTimeout("00:10:00")]
     [Alias("Sync")]

@@ -16,9 +16,12 @@ public interface IWorkloadCatalogGrain : IGrainWithIntegerKey
     [Alias("Upsert")]
     Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec, bool force = false);
 
-    /// <summary>A tenant's word that it now holds snapshots of these container paths of the workload.</summary>
+    /// <summary>
+    /// A tenant's word that it now holds snapshots of these container paths of the workload; the
+    /// catalog also keeps <paramref name="tenantId"/> as one whose snapshots a purge must delete.
+    /// </summary>
     [Alias("ReportSnapshottedPaths")]
-    Task ReportSnapshottedPaths(string workload, string[] paths);
+    Task ReportSnapshottedPaths(string workload, string[] paths, string? tenantId = null);
 
     [Alias("Get")]
     Task<WorkloadRecord?> Get(string id);
@@ -26,7 +29,12 @@ public interface IWorkloadCatalogGrain : IGrainWithIntegerKey
     [Alias("List")]
     Task<WorkloadRecord[]> List();
 
-    /// <summary>Removes a workload; refused (409) while any tenant holds one of its containers.</summary>
+    /// <summary>
+    /// Removes a workload; refused (409) while any tenant holds one of its containers. With
+    /// <paramref name="purge"/>, every tenant known to hold snapshots of it deletes them; one that
+    /// cannot now is retried every minute (and the id cannot be registered again until it is done).
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
     [Alias("Delete")]
-    Task Delete(string id);
+    Task<WorkloadDeletion> Delete(string id, bool purge = false);
 }

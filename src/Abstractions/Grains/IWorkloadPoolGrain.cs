@@ -60,6 +60,10 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     [Alias("TryRetire")]
     Task<bool> TryRetire();
 
+    /// <summary>The tenants holding (or being handed, or waiting on a create of) a member: whom a forced delete releases.</summary>
+    [Alias("ClaimHolders")]
+    Task<string[]> ClaimHolders();
+
     [Alias("GetView")]
     Task<PoolView> GetView();
 

@@ -66,13 +66,18 @@ public static class WorkloadEndpoints
         .WithSummary("Register or update a workload (YAML in the Boilerhouse format, or JSON); ?force=true stops syncing a path tenants have snapshots of")
         .RequireAuthorization(BerthPolicies.Operate);
 
-        group.MapDelete("/{id}", async (string id, IClusterClient cluster, GrainCallRetry retry) =>
+        group.MapDelete("/{id}", async (string id, bool? purge, bool? force, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
-            await retry.Run(() => Catalog(cluster).Delete(id));
-            return Results.NoContent();
+            if (await retry.Run(() => Catalog(cluster).Get(id)) is null) return ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
+            var released = force == true ? await ReleaseHoldersAsync(id, purge == true, cluster, retry) : [];
+            var deletion = await retry.Run(() => Catalog(cluster).Delete(id, purge == true));
+            return purge == true || force == true
+                ? Results.Ok(new WorkloadDeletionResponse(deletion.Workload, deletion.Purged, deletion.PurgedSnapshots, deletion.PendingTenants, released))
+                : Results.NoContent();
         })
-        .WithSummary("Delete a workload (refused with 409 while tenants hold its containers)")
+        .Produces<WorkloadDeletionResponse>()
+        .WithSummary("Delete a workload (409 while tenants hold its containers, unless force=true releases them); purge=true also deletes its snapshots")
         .RequireAuthorization(BerthPolicies.Operate);
 
         group.MapPost("/{id}/provision", async (string id, HttpContext context, IClusterClient cluster, GrainCallRetry retry) =>
@@ -91,6 +96,25 @@ public static class WorkloadEndpoints
         .RequireAuthorization(BerthPolicies.Operate);
 
         return group;
+    }
+
+    /// <summary>The answer to a delete with <c>purge</c> or <c>force</c>: what went, and whose containers were released.</summary>
+    public sealed record WorkloadDeletionResponse(string Workload, bool Purged, int PurgedSnapshots, string[] PendingTenants, string[] ReleasedTenants);
+
+    /// <summary>
+    /// A forced delete releases every holder first, here rather than in the catalog (a release reports
+    /// to the catalog, which would wait on itself): with their state saved, or, when the snapshots
+    /// are purged anyway, without.
+    /// </summary>
+    private static async Task<string[]> ReleaseHoldersAsync(string workload, bool purge, IClusterClient cluster, GrainCallRetry retry)
+    {
+        var holders = await retry.Run(() => cluster.GetGrain<IWorkloadPoolGrain>(workload).ClaimHolders());
+        foreach (var tenant in holders)
+        {
+            var grain = cluster.GetGrain<ITenantGrain>(tenant);
+            await retry.Run(() => purge ? grain.ForceRelease(workload) : grain.Release(workload, null));
+        }
+        return holders;
     }
 
     /// <summary><c>POST /workloads/{id}/provision</c>.</summary>

@@ -546,6 +546,11 @@ public sealed class WorkloadPoolGrain(
         return true;
     }
 
+    public Task<string[]> ClaimHolders() => Task.FromResult(_books.Claims.All.Select(c => c.TenantId)
+        .Concat(_books.Handoffs.Select(h => h.TenantId))
+        .Concat(Members.Where(m => m.TenantId is not null && m.State == PoolMemberState.Creating).Select(m => m.TenantId!))
+        .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray());
+
     public Task<PoolView> GetView()
     {
         var now = Now;

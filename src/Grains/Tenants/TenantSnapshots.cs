@@ -61,7 +61,7 @@ public sealed class TenantSnapshots(
         {
             try
             {
-                await grains.GetGrain<IWorkloadCatalogGrain>(0).ReportSnapshottedPaths(record.Workload, [.. written.Select(p => p.Path)]);
+                await grains.GetGrain<IWorkloadCatalogGrain>(0).ReportSnapshottedPaths(record.Workload, [.. written.Select(p => p.Path)], tenantId);
                 record.PathsReported = true;
             }
             catch (Exception ex)
@@ -152,6 +152,23 @@ public sealed class TenantSnapshots(
         }
     }
 
+
+    /// <summary>
+    /// Every snapshot of <paramref name="workload"/>, kept and recovered, leaves the records (stored
+    /// first, so none is restored once the purge began) and then the sinks. Answers how many went.
+    /// </summary>
+    public async Task<int> PurgeAsync(string workload)
+    {
+        var kept = State.Snapshots.Remove(workload, out var history) ? history : [];
+        var recovered = State.Recovered.Where(r => r.Workload == workload).ToList();
+        if (kept.Count + recovered.Count == 0) return 0;
+        State.Recovered.RemoveAll(r => r.Workload == workload);
+        await persist();
+        // A record from before mappings is one part under its own id: the path does not matter for a delete.
+        await DeletePartsAsync(workload, kept.SelectMany(r => r.PartsOr("/")).Concat(recovered.SelectMany(r => r.Parts)));
+        logger.LogInformation("Tenant {Tenant}: {Count} snapshots of {Workload} purged", tenantId, kept.Count + recovered.Count, workload);
+        return kept.Count + recovered.Count;
+    }
 
     /// <summary>Recovered snapshots past their retention go, with their stored parts (at activation and with each new one).</summary>
     public async Task PruneRecoveredAsync()

@@ -12,4 +12,10 @@ public sealed class CatalogState
     /// that a spec update that would stop syncing one is refused unless forced.
     /// </summary>
     [Id(1)] public Dictionary<string, HashSet<string>> SnapshottedPaths { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per workload, the tenants that reported snapshots of it: whom a purge asks to delete theirs.</summary>
+    [Id(2)] public Dictionary<string, HashSet<string>> SnapshotTenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per deleted workload, the tenants whose snapshots a purge has not deleted yet (retried by the reminder).</summary>
+    [Id(3)] public Dictionary<string, HashSet<string>> PendingPurges { get; set; } = new(StringComparer.Ordinal);
 }

@@ -33,7 +33,14 @@ public sealed class WorkloadCatalogGrain(
         await WakePoolsAsync();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => WakePoolsAsync();
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        await WakePoolsAsync();
+        foreach (var workload in state.State.PendingPurges.Keys.ToList())
+        {
+            await PurgePendingAsync(workload);
+        }
+    }
 
     /// <summary>All pools at once: one pool whose silo just died must not hold up the others.</summary>
     private Task WakePoolsAsync() => Task.WhenAll(state.State.Workloads.Values.Select(async record =>
@@ -64,6 +71,11 @@ public sealed class WorkloadCatalogGrain(
         foreach (var image in spec.Services?.Select(s => s.Image).Distinct() ?? [spec.Image])
         {
             await EnsureImageAsync(image);
+        }
+        if (state.State.PendingPurges.TryGetValue(spec.Id, out var purging))
+        {
+            // Its old snapshots would otherwise be restored into, or purged from under, the new workload.
+            throw new BerthException(BerthErrorKind.Conflict, $"workload '{spec.Id}' was deleted with purge and {purging.Count} tenants' snapshots are still being deleted (retried every minute); register it again once that is done", "id");
         }
         var version = WorkloadSpecVersion.Compute(spec);
         var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);
@@ -118,10 +130,16 @@ public sealed class WorkloadCatalogGrain(
             "image");
     }
 
-    public async Task ReportSnapshottedPaths(string workload, string[] paths)
+    public async Task ReportSnapshottedPaths(string workload, string[] paths, string? tenantId = null)
     {
         var known = state.State.SnapshottedPaths.TryGetValue(workload, out var set) ? set : state.State.SnapshottedPaths[workload] = new(StringComparer.Ordinal);
-        if (paths.Count(known.Add) > 0)
+        var changed = paths.Count(known.Add) > 0;
+        if (tenantId is not null)
+        {
+            var tenants = state.State.SnapshotTenants.TryGetValue(workload, out var t) ? t : state.State.SnapshotTenants[workload] = new(StringComparer.Ordinal);
+            changed |= tenants.Add(tenantId);
+        }
+        if (changed)
         {
             await PersistAsync();
         }
@@ -133,7 +151,7 @@ public sealed class WorkloadCatalogGrain(
     public Task<WorkloadRecord[]> List() =>
         Task.FromResult(state.State.Workloads.Values.OrderBy(w => w.Spec.Id, StringComparer.Ordinal).ToArray());
 
-    public async Task Delete(string id)
+    public async Task<WorkloadDeletion> Delete(string id, bool purge = false)
     {
         if (!state.State.Workloads.ContainsKey(id))
         {
@@ -141,11 +159,50 @@ public sealed class WorkloadCatalogGrain(
         }
         if (!await GrainFactory.GetGrain<IWorkloadPoolGrain>(id).TryRetire())
         {
-            throw BerthException.Conflict($"workload '{id}' has claimed containers; release them before deleting it");
+            throw BerthException.Conflict($"workload '{id}' has claimed containers; release them before deleting it (or delete with force=true, which releases them)");
         }
         state.State.Workloads.Remove(id);
+        var purged = 0;
+        if (purge)
+        {
+            // Recorded before any tenant is asked: a crash half-way leaves the rest to the reminder.
+            state.State.SnapshottedPaths.Remove(id);
+            if (state.State.SnapshotTenants.Remove(id, out var tenants) && tenants.Count > 0)
+            {
+                state.State.PendingPurges[id] = tenants;
+            }
+            await PersistAsync();
+            purged = await PurgePendingAsync(id);
+        }
+        else
+        {
+            await PersistAsync();
+        }
+        var pending = state.State.PendingPurges.GetValueOrDefault(id)?.Order(StringComparer.Ordinal).ToArray() ?? [];
+        logger.LogInformation("Workload {Workload} deleted{Purge}", id, purge ? $", {purged} snapshots purged, {pending.Length} tenants left to purge" : "");
+        return new WorkloadDeletion(id, purge, purged, pending);
+    }
+
+    /// <summary>Asks each tenant still listed for <paramref name="workload"/>'s purge to delete its snapshots; answers how many went.</summary>
+    private async Task<int> PurgePendingAsync(string workload)
+    {
+        if (!state.State.PendingPurges.TryGetValue(workload, out var tenants)) return 0;
+        var purged = 0;
+        foreach (var tenant in tenants.ToList())
+        {
+            try
+            {
+                purged += await GrainFactory.GetGrain<ITenantGrain>(tenant).PurgeSnapshots(workload);
+                tenants.Remove(tenant);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Snapshots of {Workload} held by tenant {Tenant} are not purged yet (retried in a minute): {Error}", workload, tenant, ex.Message);
+            }
+        }
+        if (tenants.Count == 0) state.State.PendingPurges.Remove(workload);
         await PersistAsync();
-        logger.LogInformation("Workload {Workload} deleted", id);
+        return purged;
     }
 
     /// <summary>See <see cref="PersistentStateWrites.WriteOrDeactivateAsync{T}"/>.</summary>

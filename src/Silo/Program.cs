@@ -11,7 +11,10 @@ var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<Silo
 var berthOptions = builder.Configuration.GetSection(BerthOptions.Section).Get<BerthOptions>() ?? new BerthOptions();
 var databaseOptions = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
 
-builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations()
+    .Validate(o => o.WorkloadsMode != WorkloadsMode.Always || Directory.Exists(o.WorkloadsDirectory),
+        "Silo:WorkloadsMode is always, but Silo:WorkloadsDirectory does not exist (a volume that did not mount?)")
+    .ValidateOnStart();
 builder.Services.AddBerthSiloTelemetry(builder.Configuration, siloOptions);
 builder.Services.AddBerthGrainServices(builder.Configuration);
 builder.Services.UseStoredBerthEvents(databaseOptions);

@@ -42,6 +42,20 @@ public sealed class SiloOptions
     public string WorkloadsDirectory { get; set; } = "workloads";
 
     /// <summary>
+    /// How the workloads directory is read at start (Maestro's pre-seeded modes): <c>auto</c> reads it
+    /// when it exists, <c>always</c> requires it (a missing or unreadable directory stops the silo: a
+    /// volume that failed to mount is not taken for "no workloads"), <c>never</c> skips it.
+    /// </summary>
+    public WorkloadsMode WorkloadsMode { get; set; } = WorkloadsMode.Auto;
+
+    /// <summary>
+    /// Retire a workload registered from a file of the directory when the file is gone (its pool takes
+    /// no more claims and drains; the workload is deleted once its tenants release). Off by default:
+    /// a file removed by mistake then only logs a warning.
+    /// </summary>
+    public bool WorkloadsPrune { get; set; }
+
+    /// <summary>
     /// Run under Kubernetes (<c>Silo__Kubernetes=true</c>, set by deploy/kubernetes): the silo takes
     /// its pod's name and ties its membership to its pod (KubernetesHosting). Opt-in, not detected,
     /// so that a silo that merely happens to run in a pod keeps its old behaviour.

@@ -61,6 +61,13 @@ public interface IWorkloadPoolGrain : IGrainWithStringKey
     Task<bool> TryRetire();
 
     /// <summary>The tenants holding (or being handed, or waiting on a create of) a member: whom a forced delete releases.</summary>
+    /// <summary>
+    /// Retires the pool even while tenants hold members: no new claim, no refill, idle members go;
+    /// held ones stay until released. True once nothing is held (the workload can then be deleted).
+    /// </summary>
+    [Alias("Retire")]
+    Task<bool> Retire();
+
     [Alias("ClaimHolders")]
     Task<string[]> ClaimHolders();
 

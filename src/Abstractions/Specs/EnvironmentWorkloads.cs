@@ -4,7 +4,11 @@ using System.Text;
 namespace Berth.Specs;
 
 /// <summary>One workload declared in the environment, or the reason it was refused (named by its variable).</summary>
-public sealed record EnvironmentWorkload(string Source, WorkloadSpec? Spec, IReadOnlyList<SpecError> Errors);
+/// <param name="AutoPortProtocol">
+/// Set when the entry's port was blank or <c>0</c>: the silo allocates a container port for it once
+/// (kept by the catalog, so it stays across restarts) and adds it, with <c>PORT</c> in the environment.
+/// </param>
+public sealed record EnvironmentWorkload(string Source, WorkloadSpec? Spec, IReadOnlyList<SpecError> Errors, string? AutoPortProtocol = null);
 
 /// <summary>
 /// Workloads declared in environment variables (Maestro's SERVICES / SVC_N_* / MAESTRO_KEY_SERVICE forms):
@@ -141,6 +145,16 @@ public static class EnvironmentWorkloads
 
     private static EnvironmentWorkload Build(Draft draft)
     {
+        // Maestro's rule: a port left blank or given as 0 is chosen for the entry (by the silo, which keeps it).
+        string? autoPort = null;
+        var port = draft.Values.GetValueOrDefault("ports[0]");
+        if (port is null || port.Split('/')[0].Trim() == "0")
+        {
+            autoPort = port?.Split('/') is [_, var protocol] ? protocol.Trim().ToLowerInvariant() : "tcp";
+            // Any other protocol stays in the entry, for the parser to refuse naming its variable.
+            if (autoPort is "tcp" or "udp") draft.Values.Remove("ports[0]");
+            else autoPort = null;
+        }
         var root = new List<KeyValuePair<string, SpecNode>>();
         var pool = new List<KeyValuePair<string, SpecNode>>();
         foreach (var (path, value) in draft.Values)
@@ -152,7 +166,7 @@ public static class EnvironmentWorkloads
         if (pool.Count > 0) root.Add(new("pool", new SpecMap("pool", pool)));
         try
         {
-            return new(draft.Source, WorkloadSpecParser.Parse(new SpecMap("", root)), []);
+            return new(draft.Source, WorkloadSpecParser.Parse(new SpecMap("", root)), [], autoPort);
         }
         catch (WorkloadSpecException ex)
         {
@@ -186,7 +200,7 @@ public static class EnvironmentWorkloads
         {
             var path = field switch { "IMAGE" => "image", "PORT" => "ports[0]", "NAME" => "id", "USER" => "user", _ => "command" };
             Variables[path] = variable; // named even when blank, so "is required" points at it
-            if (value is null) return; // blank: the image's own (user, cmd), no port, a name from the image
+            if (value is null) return; // blank: the image's own (user, cmd), an allocated port, a name from the image
             if (path == "id") Name = value;
             Values[path] = value;
         }

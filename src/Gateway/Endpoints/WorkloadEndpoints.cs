@@ -12,10 +12,12 @@ namespace Berth.Gateway.Endpoints;
 public static class WorkloadEndpoints
 {
     /// <summary>A registered spec; <see cref="Warnings"/> names what it asks for that Berth ignores. Sink keys are never in it.</summary>
-    public sealed record WorkloadResponse(string Id, string Version, DateTimeOffset UpdatedAt, WorkloadSpec Spec, string[] Warnings)
+    /// <param name="Source">Where it was last registered from: <c>file:NAME</c>, <c>env:VARIABLE</c> or <c>api</c>.</param>
+    /// <param name="Retiring">Its file went (with pruning on): no new claims; deleted once its tenants release.</param>
+    public sealed record WorkloadResponse(string Id, string Version, DateTimeOffset UpdatedAt, WorkloadSpec Spec, string[] Warnings, string? Source, bool Retiring)
     {
         public static WorkloadResponse From(WorkloadRecord record) =>
-            new(record.Spec.Id, record.Version, record.UpdatedAt, record.Spec, WorkloadWarnings.Of(record.Spec));
+            new(record.Spec.Id, record.Version, record.UpdatedAt, record.Spec, WorkloadWarnings.Of(record.Spec), record.Source, record.Retiring);
     }
 
     public static RouteGroupBuilder MapWorkloadEndpoints(this IEndpointRouteBuilder app)
@@ -55,7 +57,7 @@ public static class WorkloadEndpoints
                     return ProblemResults.Problem(415, $"send the spec as application/yaml or application/json, not '{contentType}'", "Content-Type");
             }
             var previous = await retry.Run(() => Catalog(cluster).Get(id));
-            var (record, created) = await retry.Run(() => Catalog(cluster).Upsert(spec, force == true));
+            var (record, created) = await retry.Run(() => Catalog(cluster).Upsert(spec, force == true, WorkloadRecord.ApiSource));
             if (previous is not null && previous.Version != record.Version)
             {
                 await StartRolloutAsync(context, previous, record, cluster, retry);

@@ -530,10 +530,12 @@ public sealed class WorkloadPoolGrain(
         await SaveAsync();
     }
 
+    private bool Held => _books.ClaimedTotal > 0 || _books.Handoffs.Any() || _books.Claims.Count > 0
+        || Members.Any(m => m.TenantId is not null && m.State == PoolMemberState.Creating);
+
     public async Task<bool> TryRetire()
     {
-        if (_books.ClaimedTotal > 0 || _books.Handoffs.Any() || _books.Claims.Count > 0
-            || Members.Any(m => m.TenantId is not null && m.State == PoolMemberState.Creating))
+        if (Held)
         {
             return false;
         }
@@ -544,6 +546,19 @@ public sealed class WorkloadPoolGrain(
         }
         await PersistAsync();
         return true;
+    }
+
+    public async Task<bool> Retire()
+    {
+        var changed = !Books.Retired;
+        Books.Retired = true;
+        foreach (var member in Members.Where(m => m.State != PoolMemberState.Destroying && m.TenantId is null).ToList())
+        {
+            BeginDestroy(member, "workload retired");
+            changed = true;
+        }
+        if (changed) await PersistAsync();
+        return !Held;
     }
 
     public Task<string[]> ClaimHolders() => Task.FromResult(_books.Claims.All.Select(c => c.TenantId)

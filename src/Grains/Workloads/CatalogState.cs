@@ -18,4 +18,7 @@ public sealed class CatalogState
 
     /// <summary>Per deleted workload, the tenants whose snapshots a purge has not deleted yet (retried by the reminder).</summary>
     [Id(3)] public Dictionary<string, HashSet<string>> PendingPurges { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Container ports chosen for workloads declared without one (the environment's blank or 0 port), kept for good.</summary>
+    [Id(4)] public Dictionary<string, int> AllocatedPorts { get; set; } = new(StringComparer.Ordinal);
 }

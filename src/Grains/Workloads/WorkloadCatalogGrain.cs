@@ -40,10 +40,21 @@ public sealed class WorkloadCatalogGrain(
         {
             await PurgePendingAsync(workload);
         }
+        foreach (var workload in state.State.Workloads.Values.Where(r => r.Retiring).Select(r => r.Spec.Id).ToList())
+        {
+            try
+            {
+                await Retire(workload);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Retiring workload {Workload} did not finish yet: {Error}", workload, ex.Message);
+            }
+        }
     }
 
     /// <summary>All pools at once: one pool whose silo just died must not hold up the others.</summary>
-    private Task WakePoolsAsync() => Task.WhenAll(state.State.Workloads.Values.Select(async record =>
+    private Task WakePoolsAsync() => Task.WhenAll(state.State.Workloads.Values.Where(r => !r.Retiring).Select(async record =>
     {
         try
         {
@@ -55,7 +66,7 @@ public sealed class WorkloadCatalogGrain(
         }
     }));
 
-    public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec, bool force = false)
+    public async Task<(WorkloadRecord Record, bool Created)> Upsert(WorkloadSpec spec, bool force = false, string? source = null)
     {
         // Checked here, in the silo, whoever parsed the spec: the allow list is the silo's configuration.
         var violations = SpecSecurityPolicy.Violations(spec, options.Value.Security.AllowedOptions);
@@ -79,6 +90,12 @@ public sealed class WorkloadCatalogGrain(
         }
         var version = WorkloadSpecVersion.Compute(spec);
         var created = !state.State.Workloads.TryGetValue(spec.Id, out var previous);
+        if (previous is { Retiring: true })
+        {
+            // Registered again (its file is back): the pool is configured anew, which lifts its retirement.
+            logger.LogInformation("Workload {Workload} is registered again; its retirement stops", spec.Id);
+            previous = null;
+        }
         if (!force && state.State.SnapshottedPaths.TryGetValue(spec.Id, out var snapshotted))
         {
             var synced = StateSync.SyncedPaths(spec).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
@@ -90,14 +107,19 @@ public sealed class WorkloadCatalogGrain(
                     spec.Sync is { Mappings.Length: > 0 } ? "sync.mappings" : "volumes.state.target");
             }
         }
+        source ??= previous?.Source ?? WorkloadRecord.ApiSource;
         if (previous is not null && previous.Version == version && previous.Spec.Pool == spec.Pool && previous.Spec.Name == spec.Name
             && SinkCredentials.SameKeys(previous.Spec.Sync?.Location, spec.Sync?.Location, protector))
         {
-            return (previous, false);
+            if (previous.Source == source) return (previous, false);
+            // The same spec from elsewhere (a file's workload now managed over the API): only its source changes.
+            state.State.Workloads[spec.Id] = previous with { Source = source };
+            await PersistAsync();
+            return (state.State.Workloads[spec.Id], false);
         }
         // The sink's keys are sealed before the spec is stored or handed to any other grain.
         spec = SinkCredentials.Seal(spec, protector);
-        var record = new WorkloadRecord(spec, version, clock.GetUtcNow());
+        var record = new WorkloadRecord(spec, version, clock.GetUtcNow(), source);
         state.State.Workloads[spec.Id] = record;
         await PersistAsync();
         await GrainFactory.GetGrain<IWorkloadPoolGrain>(spec.Id).Configure(spec, version);
@@ -143,6 +165,40 @@ public sealed class WorkloadCatalogGrain(
         {
             await PersistAsync();
         }
+    }
+
+    public async Task<bool> Retire(string id)
+    {
+        if (!state.State.Workloads.TryGetValue(id, out var record))
+        {
+            return true;
+        }
+        if (!record.Retiring)
+        {
+            state.State.Workloads[id] = record with { Retiring = true };
+            await PersistAsync();
+            logger.LogInformation("Workload {Workload} is being retired: no new claims; deleted once its tenants release", id);
+        }
+        if (!await GrainFactory.GetGrain<IWorkloadPoolGrain>(id).Retire())
+        {
+            return false;
+        }
+        state.State.Workloads.Remove(id);
+        await PersistAsync();
+        logger.LogInformation("Workload {Workload} retired and deleted", id);
+        return true;
+    }
+
+    public async Task<int> AllocatePort(string workload)
+    {
+        if (state.State.AllocatedPorts.TryGetValue(workload, out var port)) return port;
+        var taken = state.State.AllocatedPorts.Values.ToHashSet();
+        port = IWorkloadCatalogGrain.FirstAllocatedPort;
+        while (taken.Contains(port)) port++;
+        state.State.AllocatedPorts[workload] = port;
+        await PersistAsync();
+        logger.LogInformation("Workload {Workload} is given container port {Port}", workload, port);
+        return port;
     }
 
     public Task<WorkloadRecord?> Get(string id) =>

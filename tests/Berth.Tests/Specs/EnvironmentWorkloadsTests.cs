@@ -24,13 +24,15 @@ public sealed class EnvironmentWorkloadsTests
         Assert.Equal("web", web.Id);
         Assert.Equal("berth-busybox:test", web.Image);
         Assert.Equal([new PortSpec { ContainerPort = 8080 }], web.Ports);
+        Assert.Null(workloads[0].AutoPortProtocol);
         Assert.Equal("1000:1000", web.User);
         Assert.Equal(["httpd", "-f", "-p", "8080"], Assert.IsType<string[]>(web.Command));
 
         var api = Valid(workloads[1]);
         Assert.Equal("api", api.Id); // last path segment, tag dropped
         Assert.Equal("registry.local:5000/team/api:v2", api.Image);
-        Assert.Empty(api.Ports);
+        Assert.Empty(api.Ports); // blank: the silo allocates one
+        Assert.Equal("tcp", workloads[1].AutoPortProtocol);
         Assert.Null(api.User);
         Assert.Null(api.Command);
     }
@@ -118,7 +120,7 @@ public sealed class EnvironmentWorkloadsTests
     [Fact]
     public void Compact_errors_name_the_entry_and_field()
     {
-        var workloads = Read(("BERTH_WORKLOADS", "ok:1;berth-busybox:test|0;x|1|2|3|4|5"));
+        var workloads = Read(("BERTH_WORKLOADS", "ok:1;berth-busybox:test|-5;x|1|2|3|4|5"));
 
         Valid(workloads[0]);
         var port = Assert.Single(workloads[1].Errors);
@@ -146,5 +148,35 @@ public sealed class EnvironmentWorkloadsTests
     {
         var error = Assert.Single(Assert.Single(Read(("BERTH_WORKLOAD_COUNT", count))).Errors);
         Assert.Equal("BERTH_WORKLOAD_COUNT", error.Path);
+    }
+
+    [Theory]
+    [InlineData("0", "tcp")]
+    [InlineData("0/udp", "udp")]
+    [InlineData(" 0/TCP ", "tcp")]
+    public void A_zero_port_is_left_for_the_silo_to_allocate(string port, string protocol)
+    {
+        var workload = Assert.Single(Read(("BERTH_WORKLOAD_COUNT", "1"), ("BERTH_WORKLOAD_1_IMAGE", "berth-busybox:test"), ("BERTH_WORKLOAD_1_PORT", port)));
+
+        Assert.Empty(Valid(workload).Ports);
+        Assert.Equal(protocol, workload.AutoPortProtocol);
+    }
+
+    [Fact]
+    public void A_zero_port_with_an_unknown_protocol_is_refused_naming_its_variable()
+    {
+        var workload = Assert.Single(Read(("BERTH_WORKLOAD_COUNT", "1"), ("BERTH_WORKLOAD_1_IMAGE", "berth-busybox:test"), ("BERTH_WORKLOAD_1_PORT", "0/sctp")));
+
+        Assert.Null(workload.Spec);
+        Assert.Equal("BERTH_WORKLOAD_1_PORT", Assert.Single(workload.Errors).Path);
+    }
+
+    [Fact]
+    public void An_override_of_0_asks_for_an_allocated_port_too()
+    {
+        var workload = Assert.Single(Read(("BERTH_WORKLOADS", "berth-busybox:test|8080|web"), ("BERTH_PORT_WEB", "0")));
+
+        Assert.Empty(Valid(workload).Ports);
+        Assert.Equal("tcp", workload.AutoPortProtocol);
     }
 }

@@ -171,6 +171,9 @@ public sealed class BerthDeployment : IAsyncDisposable
             Path.Combine(_workDir, $"silo{index}-{DateTime.UtcNow:HHmmssfff}.log"));
     }
 
+    /// <summary>Silo <paramref name="index"/>'s process as last started (null before the first start).</summary>
+    public BerthProcess? Silo(int index) => _silos[index];
+
     /// <summary>SIGKILL: a crash, with no chance to hand anything over.</summary>
     public void KillSilo(int index) => _silos[index]?.Kill();
 

@@ -16,6 +16,7 @@ public sealed class SettingsValidationTests
         { "Berth__Webhooks__AllowPrivateTargets__0", "10.0.0.0/40", "Berth:Webhooks:AllowPrivateTargets: '10.0.0.0/40' is neither a CIDR range nor an address" },
         { "Berth__Security__EgressDeny__0", "gateway.internal", "Berth:Security:EgressDeny: 'gateway.internal' is neither a CIDR range nor an address" },
         { "Berth__Security__DefaultCpus", "0", "Berth:Security:DefaultCpus must be above 0" },
+        { "Berth__Security__StackSubnets", "10.213.0.0/29", "Berth:Security:StackSubnets must be an IPv4 CIDR range of /27 or larger" },
         { "Berth__Hosts__0__Endpoint", "docker.sock", "Berth:Hosts:0:Endpoint must be an absolute address" },
         { "Berth__Hosts__0__PublishAddress", "localhost", "Berth:Hosts:0:PublishAddress must be an IP address" },
         { "Berth__SecretsKey", "c2hvcnQ=", "Berth:SecretsKey must be 32 bytes, base64-encoded" },

@@ -387,9 +387,9 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
             var parts = key.Split('/');
             var containerPort = int.Parse(parts[0]);
             var protocol = parts.Length > 1 ? parts[1] : "tcp";
-            // The engine may list the same binding for IPv4 and IPv6; keep one per container port.
-            var binding = bindings.FirstOrDefault(b => !string.IsNullOrEmpty(b.HostPort));
-            if (binding is not null)
+            // The engine may list the same binding for IPv4 and IPv6; keep one per host port (a host
+            // stack may publish one container port on several).
+            foreach (var binding in bindings.Where(b => !string.IsNullOrEmpty(b.HostPort)).DistinctBy(b => b.HostPort))
             {
                 endpoints.Add(new ContainerEndpoint(containerPort, protocol, binding.HostIP, int.Parse(binding.HostPort)));
             }
@@ -398,7 +398,7 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
             response.ID,
             response.State?.Status ?? "unknown",
             response.State?.Health?.Status is { Length: > 0 } health ? health : null,
-            [.. endpoints.OrderBy(e => e.ContainerPort)],
+            [.. endpoints.OrderBy(e => e.ContainerPort).ThenBy(e => e.HostPort)],
             response.Config?.Labels is { } labels ? labels.ToDictionary() : new Dictionary<string, string>(),
             string.IsNullOrEmpty(response.State?.Error) ? null : response.State!.Error);
     }

@@ -100,6 +100,8 @@ app.MapBerthMetrics();
 app.MapWorkloadEndpoints();
 app.MapPoolEndpoints();
 app.MapHostEndpoints();
+app.MapHostStackEndpoints();
+app.MapOperatorSecretEndpoints();
 app.MapTenantEndpoints();
 app.MapTenantLifecycleEndpoints();
 app.MapProxyEndpoints();

@@ -17,7 +17,9 @@ public sealed record ObservedContainer(
     /// <summary>Whether it is its stack's primary container (the member's handle).</summary>
     [property: Id(7)] bool Primary = false,
     /// <summary>How many services its stack has.</summary>
-    [property: Id(8)] int ServiceCount = 0)
+    [property: Id(8)] int ServiceCount = 0,
+    /// <summary>The operator's host stack it belongs to (<c>berth.stack</c>): no pool's, never reconciled as one.</summary>
+    [property: Id(9)] string? HostStack = null)
 {
     public bool IsServing => State == "running" && Health is null or "healthy";
 }

@@ -134,4 +134,26 @@ public interface IAgentHostGrain : IGrainWithStringKey
     /// <summary>Writes one file at <paramref name="path"/> (owned by the container's user), or with <paramref name="archive"/> extracts a tar into the directory <paramref name="path"/>.</summary>
     [Alias("WriteFile")]
     Task WriteFile(string containerId, string path, byte[] content, bool archive);
+
+    /// <summary>
+    /// Applies an operator's host stack: creates missing services, recreates changed ones, removes
+    /// those no longer in the file, starting in depends_on order. With <paramref name="dryRun"/> only
+    /// the plan. Applies of one stack run one at a time; the same file twice changes nothing.
+    /// </summary>
+    [ResponseTimeout("00:05:00")]
+    [Alias("ApplyHostStack")]
+    Task<HostStackApplyResult> ApplyHostStack(Specs.HostStackSpec spec, bool dryRun);
+
+    /// <summary>The host's stacks as Docker runs them.</summary>
+    [Alias("ListHostStacks")]
+    Task<HostStackView[]> ListHostStacks();
+
+    /// <summary>Null when the host runs no stack of that name.</summary>
+    [Alias("GetHostStack")]
+    Task<HostStackView?> GetHostStack(string name);
+
+    /// <summary>Removes every container of the stack, then its network; false when there was none.</summary>
+    [ResponseTimeout("00:02:00")]
+    [Alias("RemoveHostStack")]
+    Task<bool> RemoveHostStack(string name);
 }

@@ -61,7 +61,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
         return flags.Count == 0 ? action : $"{action}?{string.Join('&', flags.Select(f => f + "=true"))}";
     }
 
-    /// <summary>"tenant:alice", "tenant:alice/secret:api-key", "workload:web", "host:local", "key:3f2a…", "webhook:wh_…".</summary>
+    /// <summary>"tenant:alice", "tenant:alice/secret:api-key", "workload:web", "host:local", "host:local/stack:web", "secret:db-password", "key:3f2a…", "webhook:wh_…".</summary>
     private static string? ResourceOf(HttpContext context)
     {
         var values = context.Request.RouteValues;
@@ -70,7 +70,8 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer)
             : Value("webhookId") is { } webhook ? $"webhook:{webhook}"
             : Value("id") is { } workloadId ? $"workload:{workloadId}"
             : Value("workload") is { } workload ? $"workload:{workload}"
-            : Value("hostId") is { } host ? $"host:{host}"
+            : Value("hostId") is { } host ? $"host:{host}" + (Value("stack") is { } stack ? $"/stack:{stack}" : "")
+            : Value("secretName") is { } operatorSecret ? $"secret:{operatorSecret}"
             : Value("keyId") is { } key ? $"key:{key}"
             : null;
         return resource is null ? null : Clip(resource);

@@ -50,11 +50,14 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
     private readonly HashSet<string> _enforcedBridges = new(StringComparer.Ordinal);
     /// <summary>Which containers form stack members: any one of them stands for its whole stack.</summary>
     private readonly HostStacks _stacks = new();
+    /// <summary>Opens operator secrets for host stacks (see AgentHostGrain.HostStacks.cs).</summary>
+    private readonly Secrets.SecretProtector _protector;
 
     public AgentHostGrain(IContainerRuntimeProvider runtimes, SnapshotTransfer snapshots, IHostFirewall firewall,
         IOptions<BerthOptions> options, IOptions<DatabaseOptions> database, ILogger<AgentHostGrain> logger,
-        AgentSilos agents, [FromKeyedServices(BerthClock.Key)] TimeProvider clock)
+        AgentSilos agents, [FromKeyedServices(BerthClock.Key)] TimeProvider clock, Secrets.SecretProtector protector)
     {
+        _protector = protector;
         _runtimes = runtimes;
         _agents = agents;
         _clock = clock;
@@ -602,6 +605,8 @@ public sealed partial class AgentHostGrain : Grain, IAgentHostGrain
             }
             _lastSweep = listedAt;
             _managedContainers = containers.Count;
+            // Host stacks are the operator's: no pool owns them, so none may see them (and remove them as orphans).
+            containers = [.. containers.Where(c => c.HostStack is null)];
             _stacks.Replace(containers, listedAt);
             await RemoveOrphanStackNetworksAsync(containers, cancellationToken);
             // The pools count members: a stack's containers are reported as one.

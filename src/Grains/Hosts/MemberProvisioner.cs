@@ -134,7 +134,7 @@ public sealed class MemberProvisioner(IContainerRuntime runtime, string hostId, 
     /// <summary>The wait for a container whose healthcheck Berth does not hold here: a generous one.</summary>
     private static readonly HealthcheckSpec UnknownHealthcheck = new() { Test = ["NONE"], Interval = TimeSpan.FromSeconds(30), Timeout = TimeSpan.FromSeconds(30), Retries = 3 };
 
-    private async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken, bool healthFromDocker = false)
+    public async Task<ContainerInspection> WaitUntilServingAsync(string containerId, HealthcheckSpec? healthcheck, CancellationToken cancellationToken, bool healthFromDocker = false)
     {
         var deadline = DateTimeOffset.UtcNow + Pools.MemberDeadlines.ReadyWithin(healthcheck ?? (healthFromDocker ? UnknownHealthcheck : null));
         while (true)

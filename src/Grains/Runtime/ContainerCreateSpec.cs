@@ -39,4 +39,8 @@ public sealed record ContainerCreateSpec
     public string? IpcMode { get; init; }
     /// <summary>Names the container answers to on its network (a stack service's name); empty for others.</summary>
     public IReadOnlyList<string> NetworkAliases { get; init; } = [];
+    /// <summary>Ports published where the spec says (a host stack's <c>"127.0.0.1:8081:80"</c>), besides <see cref="Ports"/>.</summary>
+    public IReadOnlyList<HostStackPort> PublishedPorts { get; init; } = [];
+    /// <summary>Docker's restart policy (no, always, unless-stopped, on-failure[:N]); null for none (pool members: the pool replaces them).</summary>
+    public string? RestartPolicy { get; init; }
 }

@@ -23,10 +23,15 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
 
     public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
     {
-        var exposed = spec.Ports.ToDictionary(p => p.ToString(), _ => new EmptyStruct());
-        var bindings = spec.Ports.ToDictionary(
-            p => p.ToString(),
-            p => (IList<PortBinding>)[new PortBinding { HostIP = spec.PublishAddress, HostPort = "" }]);
+        var bindings = spec.Ports.Select(p => (Key: p.ToString(), Binding: new PortBinding { HostIP = spec.PublishAddress, HostPort = "" }))
+            .Concat(spec.PublishedPorts.Select(p => (Key: $"{p.ContainerPort}/{p.Protocol}", Binding: new PortBinding
+            {
+                HostIP = p.HostIp ?? spec.PublishAddress,
+                HostPort = p.HostPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            })))
+            .GroupBy(b => b.Key)
+            .ToDictionary(g => g.Key, g => (IList<PortBinding>)[.. g.Select(b => b.Binding)]);
+        var exposed = bindings.Keys.ToDictionary(k => k, _ => new EmptyStruct());
         var parameters = new CreateContainerParameters
         {
             Name = spec.Name,
@@ -61,6 +66,7 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
                 Privileged = spec.Privileged,
                 PidMode = spec.PidMode ?? "",
                 IpcMode = spec.IpcMode ?? "private",
+                RestartPolicy = RestartPolicyOf(spec.RestartPolicy),
             },
             NetworkingConfig = spec.NetworkAliases.Count == 0 ? null : new NetworkingConfig
             {
@@ -85,6 +91,23 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
         {
             throw;
         }
+    }
+
+    private static RestartPolicy? RestartPolicyOf(string? policy)
+    {
+        if (policy is null or "no") return null;
+        var parts = policy.Split(':', 2);
+        return new RestartPolicy
+        {
+            Name = parts[0] switch
+            {
+                "always" => RestartPolicyKind.Always,
+                "unless-stopped" => RestartPolicyKind.UnlessStopped,
+                "on-failure" => RestartPolicyKind.OnFailure,
+                _ => throw new ArgumentException($"unknown restart policy '{policy}'", nameof(policy)),
+            },
+            MaximumRetryCount = parts.Length == 2 ? long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 0,
+        };
     }
 
     public async Task<TenantNetwork> EnsureTenantNetworkAsync(string prefix, EgressPolicy policy, CancellationToken cancellationToken)
@@ -161,7 +184,9 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
             var existing = await FindNetworkAsync(name, cancellationToken);
             if (existing is null)
             {
-                await CreateStackNetworkAsync(name, bridge, policy, subnets, labels, cancellationToken);
+                await CreateSubnetNetworkAsync(name, subnets,
+                    new Dictionary<string, string> { [IccOption] = "true", [BridgeNameOption] = bridge },
+                    new Dictionary<string, string>(labels) { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical }, cancellationToken);
                 existing = await FindNetworkAsync(name, cancellationToken)
                     ?? throw new InvalidOperationException($"Docker network '{name}' vanished right after it was created");
             }
@@ -186,8 +211,8 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
     /// networks and, for an engine on this machine, of the machine's routes (other engines' bridges).
     /// A subnet the engine still refuses (taken since the listing) is skipped and the next one tried.
     /// </summary>
-    private async Task CreateStackNetworkAsync(string name, string bridge, EgressPolicy policy, IPNetwork subnets,
-        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    private async Task CreateSubnetNetworkAsync(string name, IPNetwork subnets,
+        Dictionary<string, string> options, Dictionary<string, string> labels, CancellationToken cancellationToken)
     {
         var taken = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
             .SelectMany(n => n.IPAM?.Config ?? [])
@@ -213,8 +238,8 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
                         Driver = "default",
                         Config = [new IPAMConfig { Subnet = subnet.ToString(), Gateway = StackSubnets.Gateway(subnet).ToString() }],
                     },
-                    Options = new Dictionary<string, string> { [IccOption] = "true", [BridgeNameOption] = bridge },
-                    Labels = new Dictionary<string, string>(labels) { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical },
+                    Options = options,
+                    Labels = labels,
                 }, cancellationToken);
                 return;
             }
@@ -227,6 +252,34 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
             {
                 taken.Add(subnet);
             }
+        }
+    }
+
+    public async Task EnsureHostStackNetworkAsync(string name, IPNetwork subnets, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        using var span = BerthSpans.Docker("network.ensure", hostId);
+        span?.SetTag("network.name", name);
+        await _networkLock.WaitAsync(cancellationToken);
+        try
+        {
+            var existing = await FindNetworkAsync(name, cancellationToken);
+            if (existing is null)
+            {
+                // No bridge name of Berth's and no egress label: the tenant firewall never filters an operator's stack.
+                await CreateSubnetNetworkAsync(name, subnets, new Dictionary<string, string> { [IccOption] = "true" }, labels.ToDictionary(), cancellationToken);
+            }
+            else if (!labels.All(l => existing.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value))
+            {
+                throw new InvalidOperationException($"Docker network '{name}' exists but is not this host stack's network (labels differ); remove it or rename the stack");
+            }
+        }
+        catch (Exception ex) when (BerthSpans.Failed(span, ex))
+        {
+            throw;
+        }
+        finally
+        {
+            _networkLock.Release();
         }
     }
 
@@ -334,9 +387,9 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
             var parts = key.Split('/');
             var containerPort = int.Parse(parts[0]);
             var protocol = parts.Length > 1 ? parts[1] : "tcp";
-            // The engine may list the same binding for IPv4 and IPv6; keep one per container port.
-            var binding = bindings.FirstOrDefault(b => !string.IsNullOrEmpty(b.HostPort));
-            if (binding is not null)
+            // The engine may list the same binding for IPv4 and IPv6; keep one per host port (a host
+            // stack may publish one container port on several).
+            foreach (var binding in bindings.Where(b => !string.IsNullOrEmpty(b.HostPort)).DistinctBy(b => b.HostPort))
             {
                 endpoints.Add(new ContainerEndpoint(containerPort, protocol, binding.HostIP, int.Parse(binding.HostPort)));
             }
@@ -345,7 +398,7 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
             response.ID,
             response.State?.Status ?? "unknown",
             response.State?.Health?.Status is { Length: > 0 } health ? health : null,
-            [.. endpoints.OrderBy(e => e.ContainerPort)],
+            [.. endpoints.OrderBy(e => e.ContainerPort).ThenBy(e => e.HostPort)],
             response.Config?.Labels is { } labels ? labels.ToDictionary() : new Dictionary<string, string>(),
             string.IsNullOrEmpty(response.State?.Error) ? null : response.State!.Error);
     }
@@ -394,7 +447,8 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
                 c.Labels.TryGetValue(BerthLabels.Service, out var service) ? service : null,
                 c.Labels.TryGetValue(BerthLabels.ServiceOrder, out var order) && int.TryParse(order, out var place) ? place : 0,
                 c.Labels.TryGetValue(BerthLabels.ServicePrimary, out var primary) && primary == "true",
-                c.Labels.TryGetValue(BerthLabels.ServiceCount, out var count) && int.TryParse(count, out var services) ? services : 0))
+                c.Labels.TryGetValue(BerthLabels.ServiceCount, out var count) && int.TryParse(count, out var services) ? services : 0,
+                c.Labels.TryGetValue(BerthLabels.Stack, out var stack) ? stack : null))
             .ToList();
     }
 

@@ -67,6 +67,14 @@ public interface IContainerRuntime
     Task<TenantNetwork> EnsureStackNetworkAsync(string name, EgressPolicy policy, System.Net.IPNetwork subnets,
         IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// An operator's host stack network <paramref name="name"/> on a free subnet of <paramref name="subnets"/>,
+    /// carrying <paramref name="labels"/>: services reach each other there by name; it is no tenant
+    /// network (no egress label, no Berth bridge name), so the tenant firewall leaves it alone.
+    /// An existing one with those labels is kept; one with other labels is refused.
+    /// </summary>
+    Task EnsureHostStackNetworkAsync(string name, System.Net.IPNetwork subnets, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
+
     /// <summary>The networks carrying every one of <paramref name="labels"/> (stack networks of one host, for reconciliation).</summary>
     Task<IReadOnlyList<LabelledNetwork>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
 

@@ -101,6 +101,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         }
         var endpoints = spec.Ports
             .Select(p => new ContainerEndpoint(p.ContainerPort, p.Protocol, spec.PublishAddress, Interlocked.Increment(ref _nextPort)))
+            .Concat(spec.PublishedPorts.Select(p => new ContainerEndpoint(p.ContainerPort, p.Protocol, p.HostIp ?? spec.PublishAddress, p.HostPort ?? Interlocked.Increment(ref _nextPort))))
             .ToArray();
         _containers[id] = new FakeContainer(id, spec, endpoints) { State = "created" };
         return id;
@@ -141,7 +142,8 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.Service),
                 int.TryParse(c.Spec.Labels.GetValueOrDefault(BerthLabels.ServiceOrder), out var order) ? order : 0,
                 c.Spec.Labels.GetValueOrDefault(BerthLabels.ServicePrimary) == "true",
-                int.TryParse(c.Spec.Labels.GetValueOrDefault(BerthLabels.ServiceCount), out var count) ? count : 0))
+                int.TryParse(c.Spec.Labels.GetValueOrDefault(BerthLabels.ServiceCount), out var count) ? count : 0,
+                c.Spec.Labels.GetValueOrDefault(BerthLabels.Stack)))
             .ToList();
         return Task.FromResult(result);
     }
@@ -296,11 +298,25 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
 
     private readonly ConcurrentDictionary<string, Dictionary<string, string>> _networkLabels = new(StringComparer.Ordinal);
 
+    /// <summary>Host stack networks: labelled like the others, but no tenant network.</summary>
+    private readonly ConcurrentDictionary<string, bool> _hostStackNetworks = new(StringComparer.Ordinal);
+
+    public Task EnsureHostStackNetworkAsync(string name, System.Net.IPNetwork subnets, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        if (!_networkLabels.TryAdd(name, labels.ToDictionary()) && !labels.All(l => _networkLabels[name].GetValueOrDefault(l.Key) == l.Value))
+        {
+            throw new InvalidOperationException($"network '{name}' exists but is not this host stack's network");
+        }
+        _hostStackNetworks[name] = true;
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<LabelledNetwork>> ListNetworksAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
         return Task.FromResult<IReadOnlyList<LabelledNetwork>>([.. _networkLabels
-            .Where(n => _networks.ContainsKey(n.Key) && labels.All(l => n.Value.GetValueOrDefault(l.Key) == l.Value))
+            .Where(n => (_networks.ContainsKey(n.Key) || _hostStackNetworks.ContainsKey(n.Key)) && labels.All(l => n.Value.GetValueOrDefault(l.Key) == l.Value))
             .Select(n => new LabelledNetwork(n.Key, n.Value))]);
     }
 
@@ -308,12 +324,13 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     {
         ThrowIfUnreachable();
         _networks.TryRemove(name, out _);
+        _hostStackNetworks.TryRemove(name, out _);
         _networkLabels.TryRemove(name, out _);
         return Task.CompletedTask;
     }
 
     /// <summary>The networks that exist (tenant and stack networks), for tests that check none is left behind.</summary>
-    public IReadOnlyCollection<string> NetworkNames => [.. _networks.Keys];
+    public IReadOnlyCollection<string> NetworkNames => [.. _networks.Keys, .. _hostStackNetworks.Keys];
 
     public Task<IReadOnlyList<TenantNetwork>> ListTenantNetworksAsync(CancellationToken cancellationToken)
     {

@@ -153,6 +153,11 @@ public sealed class HostStackTests(BerthClusterFixture berth)
         Assert.Equal("update", diff["web"].Action);
         Assert.Equal(["environment.MARKER"], diff["web"].Fields);
         Assert.Equal(("unchanged", "unchanged"), (diff["probe"].Action, diff["worker"].Action));
+        // The same plan through the form, GET …?diff=true with the file as the body; nothing is applied.
+        static string[] Summary(Dictionary<string, (string Action, string[] Fields)> plan) =>
+            [.. plan.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value.Action} {string.Join(',', c.Value.Fields)}")];
+        Assert.Equal(Summary(diff), Summary(Plan(await SendAsync(HttpMethod.Get, path + "?diff=true", Compose(secret, port, "b", worker: true), HttpStatusCode.OK))));
+        Assert.Equal(first["web"].ID, (await StackContainersAsync(stack))["web"].ID);
         await SendAsync(HttpMethod.Put, path, Compose(secret, port, "b", worker: true), HttpStatusCode.OK);
         var second = await StackContainersAsync(stack);
         Assert.NotEqual(first["web"].ID, second["web"].ID);

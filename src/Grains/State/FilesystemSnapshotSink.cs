@@ -46,4 +46,12 @@ public sealed class FilesystemSnapshotSink(IOptions<BerthOptions> options) : ISn
         File.Delete(PathOf(key));
         return Task.CompletedTask;
     }
+
+    /// <summary>Directories <c>{root}/{tenant}/{workload}</c> that hold a snapshot.</summary>
+    public Task<IReadOnlyList<string>> TenantsOfAsync(string workload, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>(!Directory.Exists(Root) ? [] : [.. Directory.EnumerateDirectories(Root)
+            .Where(tenant => Directory.Exists(Path.Combine(tenant, workload)) && Directory.EnumerateFiles(Path.Combine(tenant, workload), "*.tar").Any())
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal)]);
 }

@@ -17,4 +17,10 @@ public interface ISnapshotSink
 
     /// <summary>Removing a snapshot that does not exist is not an error.</summary>
     Task DeleteAsync(SnapshotKey key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The tenants this sink holds snapshots of <paramref name="workload"/> for, where the sink can
+    /// tell cheaply (a purge also reaches tenants the catalog never heard of); empty where it cannot.
+    /// </summary>
+    Task<IReadOnlyList<string>> TenantsOfAsync(string workload, CancellationToken cancellationToken);
 }

@@ -102,6 +102,17 @@ public sealed class PostgresSnapshotSink(IOptions<BerthOptions> options, IOption
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> TenantsOfAsync(string workload, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT DISTINCT tenant_id FROM berth_snapshots WHERE workload = @workload ORDER BY tenant_id", connection);
+        command.Parameters.AddWithValue("workload", workload);
+        var tenants = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) tenants.Add(reader.GetString(0));
+        return tenants;
+    }
+
     private static void AddKey(NpgsqlCommand command, SnapshotKey key)
     {
         command.Parameters.AddWithValue("tenant", key.TenantId);

@@ -209,6 +209,13 @@ public sealed class S3SnapshotSink(IOptions<BerthOptions> options, ILogger<S3Sna
         }
     }
 
+    /// <summary>
+    /// Not listed: tenants' keys sit under per-tenant prefixes, and listing a bucket of every tenant's
+    /// objects to find a workload's is too costly; a purge reaches the tenants the catalog knows.
+    /// </summary>
+    public Task<IReadOnlyList<string>> TenantsOfAsync(string workload, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+
     public void Dispose()
     {
         if (_client.IsValueCreated) _client.Value.Dispose();

@@ -39,6 +39,27 @@ public sealed class SnapshotSinks(
             loggers.CreateLogger<S3SnapshotSink>()))).Value;
     }
 
+    /// <summary>
+    /// The tenants any configured sink that can list holds snapshots of <paramref name="workload"/> for;
+    /// a sink that cannot be read now is logged and skipped (the catalog's own list still counts).
+    /// </summary>
+    public async Task<IReadOnlyCollection<string>> TenantsOfAsync(string workload, CancellationToken cancellationToken)
+    {
+        var tenants = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var sink in _byName.Values.Where(s => s.ConfigurationProblem is null))
+        {
+            try
+            {
+                tenants.UnionWith(await sink.TenantsOfAsync(workload, cancellationToken));
+            }
+            catch (Exception ex)
+            {
+                loggers.CreateLogger<SnapshotSinks>().LogWarning("Snapshot sink {Sink} could not list the tenants of {Workload}: {Error}", sink.Name, workload, ex.Message);
+            }
+        }
+        return tenants;
+    }
+
     /// <summary>Why a workload's sink could not store a snapshot as configured (no bucket, no keys, no database); null when it can.</summary>
     public string? ProblemOf(SyncSpec sync)
     {

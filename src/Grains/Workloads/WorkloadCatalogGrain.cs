@@ -223,7 +223,10 @@ public sealed class WorkloadCatalogGrain(
         {
             // Recorded before any tenant is asked: a crash half-way leaves the rest to the reminder.
             state.State.SnapshottedPaths.Remove(id);
-            if (state.State.SnapshotTenants.Remove(id, out var tenants) && tenants.Count > 0)
+            // The tenants that told the catalog, and those a sink finds (snapshots older than the catalog's list).
+            var tenants = state.State.SnapshotTenants.Remove(id, out var reported) ? reported : new HashSet<string>(StringComparer.Ordinal);
+            tenants.UnionWith(await sinks.TenantsOfAsync(id, CancellationToken.None));
+            if (tenants.Count > 0)
             {
                 state.State.PendingPurges[id] = tenants;
             }

@@ -270,10 +270,7 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
             command: ["sleep", "3600"]
         """;
 
-    private static Dictionary<string, (string Action, string[] Fields)> PlanOf(CliRun run) =>
-        JsonDocument.Parse(run.Stdout).RootElement.GetProperty("plan").EnumerateArray().ToDictionary(
-            c => c.GetProperty("service").GetString()!,
-            c => (c.GetProperty("action").GetString()!, c.GetProperty("fields").EnumerateArray().Select(f => f.GetString()!).ToArray()));
+    private static Dictionary<string, (string Action, string[] Fields)> PlanOf(CliRun run) => Integration.HostStackTests.Plan(run.Stdout);
 
     [DockerFact]
     public async Task A_host_stack_is_planned_applied_shown_updated_and_removed_with_an_operator_secret_through_the_cli()

@@ -19,6 +19,7 @@ public static class BerthCli
         root.Subcommands.Add(WorkloadCommands.Build(context));
         root.Subcommands.Add(PoolCommands.Build(context));
         root.Subcommands.Add(HostCommands.Build(context));
+        root.Subcommands.Add(SecretCommands.Build(context));
         foreach (var command in ContainerCommands.Build(context)) root.Subcommands.Add(command);
         root.Subcommands.Add(KeyCommands.Build(context));
         root.Subcommands.Add(AuditCommands.Build(context));

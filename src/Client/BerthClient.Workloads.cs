@@ -34,9 +34,21 @@ public sealed partial class BerthClient
         return new WorkloadApplied(workload!, response.StatusCode == System.Net.HttpStatusCode.Created, OperationIdOf(response));
     }
 
-    public async Task DeleteWorkloadAsync(string id, CancellationToken cancellationToken = default)
+    /// <summary>Deletes a workload and drains its pool (a <see cref="BerthConflictException"/> while tenants hold its containers).</summary>
+    public Task<WorkloadDeletion> DeleteWorkloadAsync(string id, CancellationToken cancellationToken = default) =>
+        DeleteWorkloadAsync(id, purge: false, force: false, cancellationToken);
+
+    /// <summary>
+    /// Deletes a workload; <paramref name="purge"/> also deletes every tenant's snapshots of it, <paramref name="force"/> first releases
+    /// the tenants holding its containers. With either, the answer says what went; without, it only says the workload went.
+    /// </summary>
+    public async Task<WorkloadDeletion> DeleteWorkloadAsync(string id, bool purge, bool force, CancellationToken cancellationToken = default)
     {
-        using var _ = await SendAsync(() => Request(HttpMethod.Delete, $"/workloads/{Escape(id)}"), cancellationToken);
+        using var response = await SendAsync(() => Request(HttpMethod.Delete, $"/workloads/{Escape(id)}"
+            + Query(("purge", purge ? "true" : null), ("force", force ? "true" : null))), cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NoContent) return new WorkloadDeletion(id, false, 0, [], []) { Detailed = false };
+        return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<WorkloadDeletion>(response.Content, Json, cancellationToken)
+            ?? throw new BerthApiException((int)response.StatusCode, "Empty answer", $"DELETE /workloads/{id} answered with no body");
     }
 
     public Task<Pool[]> ListPoolsAsync(CancellationToken cancellationToken = default) =>

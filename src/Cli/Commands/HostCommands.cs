@@ -4,12 +4,12 @@ using Spectre.Console;
 
 namespace Berth.Cli.Commands;
 
-/// <summary><c>berth hosts list|get|cordon|uncordon|drain</c>.</summary>
+/// <summary><c>berth hosts list|get|cordon|uncordon|drain</c>, and <c>berth hosts stacks</c> (see <see cref="HostStackCommands"/>).</summary>
 public static class HostCommands
 {
     public static Command Build(CliContext context)
     {
-        var hosts = new Command("hosts", "The Docker hosts: list, cordon, drain");
+        var hosts = new Command("hosts", "The Docker hosts: list, cordon, drain, and their operator stacks");
         var list = new Command("list", "Every registered host");
         list.Handle(context, async (session, _, ct) =>
         {
@@ -45,6 +45,7 @@ public static class HostCommands
         });
 
         foreach (var command in new[] { list, get, cordon, uncordon, drain }) hosts.Subcommands.Add(command);
+        hosts.Subcommands.Add(HostStackCommands.Build(context));
         return hosts;
     }
 

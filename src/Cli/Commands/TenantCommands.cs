@@ -64,8 +64,11 @@ public static class TenantCommands
 
     internal static string? Short(string? containerId) => containerId is { Length: > 12 } id ? id[..12] : containerId;
 
-    private static string Endpoints(TenantClaim claim) =>
-        string.Join(", ", claim.Endpoints.Select(e => $"{e.ContainerPort}→{e.Address ?? $"{e.HostIp}:{e.HostPort}"}"));
+    private static string Endpoints(TenantClaim claim) => Endpoints(claim.Endpoints);
+
+    /// <summary>Published ports as <c>8080→127.0.0.1:32768, …</c>.</summary>
+    internal static string Endpoints(IEnumerable<ContainerEndpoint> endpoints) =>
+        string.Join(", ", endpoints.Select(e => $"{e.ContainerPort}→{e.Address ?? $"{e.HostIp}:{e.HostPort}"}"));
 
     private static Spectre.Console.Rendering.IRenderable Fields(TenantClaim c) => Output.Fields(
         ("tenant", c.TenantId), ("workload", c.Workload), ("state", c.State), ("container", c.ContainerId), ("host", c.HostId),

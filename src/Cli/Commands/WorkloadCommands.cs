@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Berth.Cli.Commands;
 
-/// <summary><c>berth workloads apply|list|get|delete</c>.</summary>
+/// <summary><c>berth workloads apply|list|get|rm (delete)|provision</c>.</summary>
 public static class WorkloadCommands
 {
     public static Command Build(CliContext context)
@@ -50,8 +50,8 @@ public static class WorkloadCommands
             var all = await session.Client.ListWorkloadsAsync(ct);
             session.Emit(all, console =>
             {
-                var table = Output.Table("ID", "VERSION", "UPDATED", "IMAGE");
-                foreach (var w in all) table.Row(w.Id, w.Version, w.UpdatedAt, ImageOf(w));
+                var table = Output.Table("ID", "VERSION", "UPDATED", "IMAGE", "SOURCE", "RETIRING");
+                foreach (var w in all) table.Row(w.Id, w.Version, w.UpdatedAt, ImageOf(w), w.Source, w.Retiring ? "yes" : null);
                 console.Write(table);
             });
             return ExitCodes.Ok;
@@ -64,7 +64,8 @@ public static class WorkloadCommands
             var w = await session.Client.GetWorkloadAsync(parse.GetValue(id)!, ct);
             session.Emit(w, console =>
             {
-                console.Write(Output.Fields(("id", w.Id), ("version", w.Version), ("updated", w.UpdatedAt)));
+                console.Write(Output.Fields(("id", w.Id), ("version", w.Version), ("updated", w.UpdatedAt), ("source", w.Source),
+                    ("retiring", w.Retiring ? "yes: its file went; no new claims, deleted once its tenants release" : null)));
                 console.WriteLine();
                 session.Context.Raw.Write(SpecDiff.ToYaml(w.Spec));
             });
@@ -72,17 +73,29 @@ public static class WorkloadCommands
         });
 
         var deleteYes = new Option<bool>("--yes", "-y") { Description = "Delete without asking" };
-        var delete = new Command("delete", "Delete a workload and drain its pool (409 while tenants hold its containers)") { id, deleteYes };
+        var purge = new Option<bool>("--purge") { Description = "Also delete every tenant's snapshots of it (the id cannot be registered again until all are gone)" };
+        var forceDelete = new Option<bool>("--force") { Description = "First release the tenants holding its containers (state saved, or not when purging)" };
+        var delete = new Command("rm", "Delete a workload and drain its pool (409 while tenants hold its containers, unless --force)") { id, deleteYes, purge, forceDelete };
+        delete.Aliases.Add("delete");
         delete.Handle(context, async (session, parse, ct) =>
         {
             var target = parse.GetValue(id)!;
-            if (!await Prompt.ConfirmAsync(session.Context, $"Delete workload {target} and its pool?", parse.GetValue(deleteYes), ct))
+            var (purging, forcing) = (parse.GetValue(purge), parse.GetValue(forceDelete));
+            var question = $"Delete workload {target} and its pool{(purging ? ", with every tenant's snapshots of it" : "")}{(forcing ? ", releasing its tenants" : "")}?";
+            if (!await Prompt.ConfirmAsync(session.Context, question, parse.GetValue(deleteYes), ct))
             {
                 session.Context.Error.WriteLine("Nothing changed.");
                 return ExitCodes.Failed;
             }
-            await session.Client.DeleteWorkloadAsync(target, ct);
-            session.Emit(new { id = target, deleted = true }, console => console.MarkupLineInterpolated($"Deleted workload [bold]{target}[/]"));
+            var deletion = await session.Client.DeleteWorkloadAsync(target, purging, forcing, ct);
+            session.Emit(new { id = target, deleted = true, deletion.Purged, deletion.PurgedSnapshots, deletion.PendingTenants, deletion.ReleasedTenants }, console =>
+            {
+                console.MarkupLineInterpolated($"Deleted workload [bold]{target}[/]");
+                if (!deletion.Detailed) return;
+                console.Write(Output.Fields(("purged", deletion.Purged ? "yes" : "no"), ("purged snapshots", deletion.PurgedSnapshots),
+                    ("released tenants", string.Join(", ", deletion.ReleasedTenants)),
+                    ("pending tenants", deletion.PendingTenants.Length == 0 ? null : $"{string.Join(", ", deletion.PendingTenants)} (their sinks did not answer; retried every minute)")));
+            });
             return ExitCodes.Ok;
         });
 

@@ -255,6 +255,133 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
         Assert.Equal(0, (await Berth(env, "workloads", "delete", id, "--yes")).ExitCode);
     }
 
+    /// <summary>A stack of two services on the test image: web serves (its MARKER is what an edit changes, its token an operator secret), worker sleeps.</summary>
+    private static string StackCompose(string secret, string marker) => $$"""
+        services:
+          web:
+            image: {{DockerRequirement.TestImage}}
+            command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+            environment:
+              TOKEN: ${secret:{{secret}}}
+              MARKER: {{marker}}
+            ports: ["127.0.0.1::8080"]
+          worker:
+            image: {{DockerRequirement.TestImage}}
+            command: ["sleep", "3600"]
+        """;
+
+    private static Dictionary<string, (string Action, string[] Fields)> PlanOf(CliRun run) => Integration.HostStackTests.Plan(run.Stdout);
+
+    [DockerFact]
+    public async Task A_host_stack_is_planned_applied_shown_updated_and_removed_with_an_operator_secret_through_the_cli()
+    {
+        await LoginAsync();
+        var env = Environment();
+        var stack = Integration.Workloads.NewId("clistack");
+        var secret = $"tok-{stack}";
+        var value = $"value-{Guid.NewGuid():N}";
+        var file = Path.Combine(_home, "stack.yaml");
+        var runs = new List<CliRun>();
+        async Task<CliRun> Run(params string[] args)
+        {
+            var run = await Berth(env, args);
+            runs.Add(run);
+            return run;
+        }
+
+        // The secret from stdin; listed by name only.
+        var set = await RunWithStdinAsync(env, null, value, "secrets", "set", secret);
+        runs.Add(set);
+        Assert.True(set.ExitCode == 0, set.ToString());
+        Assert.Contains($"Stored secret {secret}", set.Stdout);
+        var names = await Run("secrets", "ls", "--json");
+        Assert.Contains(secret, JsonDocument.Parse(names.Stdout).RootElement.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+
+        // The plan of a new stack: every service created, nothing done yet.
+        await File.WriteAllTextAsync(file, StackCompose(secret, "a"));
+        var diff = await Run("hosts", "stacks", "apply", "local", stack, file, "--diff", "--json");
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.Equal([("worker", "create"), ("web", "create")], PlanOf(diff).Select(p => (p.Key, p.Value.Action)).OrderByDescending(p => p.Key));
+        Assert.Equal(3, (await Run("hosts", "stacks", "show", "local", stack)).ExitCode);
+        var table = await Run("hosts", "stacks", "apply", "local", stack, file, "--diff");
+        Assert.Matches(@"web\s*│\s*create", table.Stdout);
+
+        var applied = await Run("hosts", "stacks", "apply", "local", stack, file, "--yes");
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        Assert.Contains($"Applied stack {stack} on host local: 2 create", applied.Stdout);
+
+        // Listed and shown: both services running, web's port published on loopback.
+        var listed = await Eventually.Until(() => Run("hosts", "stacks", "list", "local", "--json"),
+            run => run.ExitCode != 0 || JsonDocument.Parse(run.Stdout).RootElement.EnumerateArray().Any(s => s.GetProperty("name").GetString() == stack
+                && s.GetProperty("services").EnumerateArray().All(v => v.GetProperty("state").GetString() == "running")), "the stack's services running in the list");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        var shown = await Run("hosts", "stacks", "show", "local", stack, "--json");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        var services = JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("services").EnumerateArray().ToDictionary(s => s.GetProperty("service").GetString()!);
+        Assert.Equal(["web", "worker"], services.Keys.Order());
+        Assert.Equal(8080, services["web"].GetProperty("ports").EnumerateArray().Single().GetProperty("containerPort").GetInt32());
+        var human = await Run("hosts", "stacks", "show", "local", stack);
+        Assert.Matches(@"web\s*│\s*running", human.Stdout);
+        Assert.Contains($"berth-stack-{stack}", human.Stdout);
+
+        // One service edited: exactly it is updated, with the field that changed.
+        await File.WriteAllTextAsync(file, StackCompose(secret, "b"));
+        var updated = await Run("hosts", "stacks", "apply", "local", stack, file, "--yes", "--json");
+        Assert.True(updated.ExitCode == 0, updated.ToString());
+        var plan = PlanOf(updated);
+        Assert.Equal("update", plan["web"].Action);
+        Assert.Equal(["environment.MARKER"], plan["web"].Fields);
+        Assert.Equal("unchanged", plan["worker"].Action);
+        var webId = JsonDocument.Parse(updated.Stdout).RootElement.GetProperty("stack").GetProperty("services").EnumerateArray()
+            .Single(s => s.GetProperty("service").GetString() == "web").GetProperty("containerId").GetString();
+        Assert.NotEqual(services["web"].GetProperty("containerId").GetString(), webId);
+
+        // Removed: shown no more (exit 3), a second removal is a 404 too; the secret goes the same way.
+        var removed = await Run("hosts", "stacks", "rm", "local", stack);
+        Assert.True(removed.ExitCode == 0, removed.ToString());
+        Assert.Equal(3, (await Run("hosts", "stacks", "show", "local", stack)).ExitCode);
+        Assert.Equal(3, (await Run("hosts", "stacks", "rm", "local", stack)).ExitCode);
+        Assert.Empty(await berth.Docker.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"berth.stack={stack}"] = true } },
+        }));
+        Assert.Equal(0, (await Run("secrets", "rm", secret)).ExitCode);
+        Assert.Equal(3, (await Run("secrets", "rm", secret)).ExitCode);
+
+        // The value was never printed.
+        Assert.DoesNotContain(runs, run => run.Stdout.Contains(value, StringComparison.Ordinal) || run.Stderr.Contains(value, StringComparison.Ordinal));
+    }
+
+    [DockerFact]
+    public async Task Workloads_rm_purge_is_refused_while_a_tenant_holds_a_container_and_forced_prints_the_snapshot_it_deleted()
+    {
+        await LoginAsync();
+        var env = Environment();
+        var id = Integration.Workloads.NewId("clipurge");
+        (await berth.Api.PutWorkloadYamlAsync(id, Integration.StateSyncTests.StatefulWorkload(id, "filesystem"))).EnsureSuccessStatusCode();
+        var tenant = $"t-{id}";
+        var claim = await berth.Api.ClaimOkAsync(tenant, id);
+        await ContainerFiles.WriteAsync(berth.Docker, claim.ContainerId!, "/data", new Dictionary<string, byte[]> { ["mine.txt"] = "kept"u8.ToArray() });
+        await berth.Api.ReleaseOkAsync(tenant, id);
+        await berth.Api.ClaimOkAsync(tenant, id);
+
+        var unasked = await Berth(env, "workloads", "rm", id, "--purge");
+        Assert.True(unasked.ExitCode == 2, unasked.ToString());
+        var held = await Berth(env, "workloads", "rm", id, "--purge", "--yes");
+        Assert.True(held.ExitCode == 5, held.ToString());
+        Assert.Contains("force", held.Stderr);
+
+        var forced = await Berth(env, "workloads", "rm", id, "--purge", "--force", "--yes", "--json");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        var deletion = JsonDocument.Parse(forced.Stdout).RootElement;
+        Assert.True(deletion.GetProperty("purged").GetBoolean());
+        Assert.Equal(1, deletion.GetProperty("purgedSnapshots").GetInt32());
+        Assert.Equal([tenant], deletion.GetProperty("releasedTenants").EnumerateArray().Select(t => t.GetString()));
+        Assert.Empty(deletion.GetProperty("pendingTenants").EnumerateArray());
+        Assert.Equal(3, (await Berth(env, "workloads", "get", id)).ExitCode);
+    }
+
     /// <summary>The built binary as a process, for commands that stream until stopped; disposing kills it.</summary>
     private FollowedProcess StartBinary(params string[] args)
     {

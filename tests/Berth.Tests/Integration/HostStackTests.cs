@@ -59,7 +59,8 @@ public sealed class HostStackTests(BerthClusterFixture berth)
         return text;
     }
 
-    private static Dictionary<string, (string Action, string[] Fields)> Plan(string body)
+    /// <summary>An apply's plan by service: its action and changed fields (also read by the CLI's live test).</summary>
+    internal static Dictionary<string, (string Action, string[] Fields)> Plan(string body)
     {
         using var doc = JsonDocument.Parse(body);
         return doc.RootElement.GetProperty("plan").EnumerateArray().ToDictionary(

@@ -220,7 +220,9 @@ public sealed class CliLiveTests(BerthClusterFixture berth) : IDisposable
         var tenant = $"t-{id}";
 
         // events -f and logs -f are streams: the built binary follows them until the test stops it.
-        await using var events = StartBinary("events", "-f", "--json", "--tenant", tenant);
+        // --since 0: the tenant is new, so the stream replays its events from the first; without it the
+        // stream starts when the process connects, which under load can be after the claim's event.
+        await using var events = StartBinary("events", "-f", "--json", "--tenant", tenant, "--since", "0");
         Assert.Equal(0, (await Berth(env, "claim", tenant, id)).ExitCode);
         var claimed = await events.LineAsync(line => line.Contains("\"claimed\""), "berth events -f to print the claim");
         Assert.Equal(tenant, JsonDocument.Parse(claimed).RootElement.GetProperty("tenantId").GetString());

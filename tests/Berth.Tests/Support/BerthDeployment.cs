@@ -187,7 +187,9 @@ public sealed class BerthDeployment : IAsyncDisposable
         {
             if (_gateway!.HasExited || _silos.All(s => s is null or { HasExited: true }))
             {
-                throw new InvalidOperationException($"Berth exited during start-up.\n{Diagnostics}");
+                // Exit codes say who ended it: 137 is a SIGKILL from outside, anything else the process itself.
+                var exits = string.Join(", ", _silos.OfType<BerthProcess>().Append(_gateway!).Where(p => p.HasExited).Select(p => $"{p.Name} exited with {p.ExitCode}"));
+                throw new InvalidOperationException($"Berth exited during start-up ({exits}).\n{Diagnostics}");
             }
             try
             {

@@ -109,38 +109,11 @@ public static partial class WorkloadSpecParser
         }
 
         /// <summary>Compose labels, a mapping or a list of <c>key=value</c>; Berth's own (<c>berth.*</c>) are reserved for reconciliation.</summary>
-        private Dictionary<string, string> ReadLabels(SpecNode node)
-        {
-            var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            void Add(string path, string key, string value)
-            {
-                if (key.StartsWith("berth.", StringComparison.Ordinal)) Error(path, "berth.* labels are Berth's own (reconciliation reads them)");
-                else if (key.Length == 0 || key.Length > 253 || key.Any(char.IsWhiteSpace)) Error(path, "is not a valid label name");
-                else if (!result.TryAdd(key, value)) Error(path, "is set twice");
-            }
-            switch (node)
-            {
-                case SpecMap map:
-                    foreach (var (key, value) in map.Entries)
-                    {
-                        Add(value.Path, key, value is SpecScalar s ? s.Text ?? "" : Invalid(value, "must be a string"));
-                    }
-                    break;
-                case SpecList list:
-                    foreach (var item in list.Items)
-                    {
-                        if (ScalarText(item) is not { } text) continue;
-                        var eq = text.IndexOf('=');
-                        if (eq <= 0) Error(item.Path, "must be key=value");
-                        else Add(item.Path, text[..eq], text[(eq + 1)..]);
-                    }
-                    break;
-                default:
-                    Error(node.Path, "must be a mapping or a list of key=value");
-                    break;
-            }
-            return result;
-        }
+        private Dictionary<string, string> ReadLabels(SpecNode node) =>
+            ReadKeyValues(node, "key=value", key =>
+                key.StartsWith("berth.", StringComparison.Ordinal) ? "berth.* labels are Berth's own (reconciliation reads them)"
+                : key.Length == 0 || key.Length > 253 || key.Any(char.IsWhiteSpace) ? "is not a valid label name"
+                : null);
 
         private HostStackPort[] ReadComposePorts(SpecNode node)
         {

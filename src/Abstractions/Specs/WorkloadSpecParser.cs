@@ -169,13 +169,20 @@ public static partial class WorkloadSpecParser
             }
         }
 
-        private Dictionary<string, string> ReadEnvironment(SpecNode node)
+        private Dictionary<string, string> ReadEnvironment(SpecNode node) =>
+            ReadKeyValues(node, "NAME=VALUE", name => EnvName().IsMatch(name) ? null : "is not a valid environment variable name");
+
+        /// <summary>
+        /// A mapping, or a list of <paramref name="form"/> strings (compose's two ways to write environment
+        /// and labels); <paramref name="keyProblem"/> says what is wrong with a key, null when nothing is.
+        /// </summary>
+        private Dictionary<string, string> ReadKeyValues(SpecNode node, string form, Func<string, string?> keyProblem)
         {
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            void Add(string path, string name, string value)
+            void Add(string path, string key, string value)
             {
-                if (!EnvName().IsMatch(name)) Error(path, "is not a valid environment variable name");
-                else if (!result.TryAdd(name, value)) Error(path, "is set twice");
+                if (keyProblem(key) is { } problem) Error(path, problem);
+                else if (!result.TryAdd(key, value)) Error(path, "is set twice");
             }
             switch (node)
             {
@@ -188,15 +195,14 @@ public static partial class WorkloadSpecParser
                 case SpecList list:
                     foreach (var item in list.Items)
                     {
-                        var text = ScalarText(item);
-                        if (text is null) continue;
+                        if (ScalarText(item) is not { } text) continue;
                         var eq = text.IndexOf('=');
-                        if (eq <= 0) Error(item.Path, "must be NAME=VALUE");
+                        if (eq <= 0) Error(item.Path, $"must be {form}");
                         else Add(item.Path, text[..eq], text[(eq + 1)..]);
                     }
                     break;
                 default:
-                    Error(node.Path, "must be a mapping or a list of NAME=VALUE");
+                    Error(node.Path, $"must be a mapping or a list of {form}");
                     break;
             }
             return result;

@@ -78,6 +78,19 @@ public sealed class FuzzTests
             requests.Add(() => Yaml($"/workloads/{e}", $"id: x\nimage: {DockerRequirement.TestImage}\n"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/workloads/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/workloads/{e}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/workloads/{e}?purge=true&force=true"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/workloads/fuzz?purge={e}&force={e}"));
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/hosts/{e}/stacks"));
+            requests.Add(() => Yaml($"/hosts/{e}/stacks/fuzz?diff=true", "services: {web: {image: x}}\n"));
+            // Dot segments are resolved by the client (/hosts/local/stacks/.. is /hosts/local/).
+            if (id is not ("." or ".."))
+            {
+                requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/hosts/local/stacks/{e}"));
+                requests.Add(() => Yaml($"/hosts/local/stacks/{e}", "services: {web: {image: x}}\n"));
+                requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/hosts/local/stacks/{e}"));
+            }
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Put, $"/secrets/{e}") { Content = new StringContent("v") });
+            requests.Add(() => new HttpRequestMessage(HttpMethod.Delete, $"/secrets/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/pools/{e}"));
             requests.Add(() => new HttpRequestMessage(HttpMethod.Get, $"/hosts/{e}"));
             requests.Add(() => Json(HttpMethod.Post, $"/hosts/{e}/drain", null));
@@ -108,10 +121,19 @@ public sealed class FuzzTests
                 requests.Add(() => Json(HttpMethod.Post, path, body));
             }
             requests.Add(() => new HttpRequestMessage(HttpMethod.Put, "/workloads/fuzz") { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+            requests.Add(() => Json(HttpMethod.Put, "/hosts/local/stacks/fuzz?diff=true", body));
         }
         // Malformed YAML documents, and random mutations of a valid one, under an id they do not carry.
         var valid = $"id: fuzz-spec\nimage: {DockerRequirement.TestImage}\ncommand: [\"sleep\", \"1\"]\nports: [8080]\npool: {{min_size: 1, max_size: 2}}\nvolumes: {{state: {{target: /data}}}}\nsync: {{mappings: [{{path: /}}]}}\n";
         foreach (var doc in YamlDocuments) requests.Add(() => Yaml("/workloads/fuzz-other", doc));
+        // Compose files for a host stack, only planned (?diff=true), under a stack name their own name: does not match.
+        var compose = $"name: fuzz-compose\nservices:\n  web:\n    image: {DockerRequirement.TestImage}\n    ports: [\"127.0.0.1:18080:80\"]\n    environment: {{A: \"${{secret:nope}}\"}}\n    depends_on: {{db: {{condition: service_healthy}}}}\n  db:\n    image: {DockerRequirement.TestImage}\n    healthcheck: {{test: [\"CMD\", \"true\"], interval: 1s}}\n";
+        foreach (var doc in YamlDocuments) requests.Add(() => Yaml("/hosts/local/stacks/fuzz-other?diff=true", doc));
+        for (var i = 0; i < 100; i++)
+        {
+            var mutated = Mutate(compose, random);
+            requests.Add(() => Yaml("/hosts/local/stacks/fuzz-other?diff=true", mutated));
+        }
         for (var i = 0; i < 400; i++)
         {
             var mutated = Mutate(valid, random);

@@ -71,8 +71,13 @@ public static class WorkloadEndpoints
         group.MapDelete("/{id}", async (string id, bool? purge, bool? force, IClusterClient cluster, GrainCallRetry retry) =>
         {
             if (InvalidId(id) is { } problem) return problem;
-            if (await retry.Run(() => Catalog(cluster).Get(id)) is null) return ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
-            var released = force == true ? await ReleaseHoldersAsync(id, purge == true, cluster, retry) : [];
+            string[] released = [];
+            if (force == true)
+            {
+                // Checked first only here: nobody is released for a workload that does not exist (the catalog's delete says 404 otherwise).
+                if (await retry.Run(() => Catalog(cluster).Get(id)) is null) return ProblemResults.Problem(404, $"workload '{id}' does not exist", "id");
+                released = await ReleaseHoldersAsync(id, purge == true, cluster, retry);
+            }
             var deletion = await retry.Run(() => Catalog(cluster).Delete(id, purge == true));
             return purge == true || force == true
                 ? Results.Ok(new WorkloadDeletionResponse(deletion.Workload, deletion.Purged, deletion.PurgedSnapshots, deletion.PendingTenants, released))

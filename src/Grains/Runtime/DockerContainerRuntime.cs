@@ -181,10 +181,11 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
         {
             var engineKey = await EngineKeyAsync(cancellationToken);
             var bridge = TenantNetworks.StackBridgeName(engineKey, name);
-            var existing = await FindNetworkAsync(name, cancellationToken);
+            var listed = await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
+            var existing = listed.FirstOrDefault(n => n.Name == name);
             if (existing is null)
             {
-                await CreateSubnetNetworkAsync(name, subnets,
+                await CreateSubnetNetworkAsync(name, subnets, listed,
                     new Dictionary<string, string> { [IccOption] = "true", [BridgeNameOption] = bridge },
                     new Dictionary<string, string>(labels) { [BerthLabels.Managed] = "true", [TenantNetworks.EgressLabel] = policy.Canonical }, cancellationToken);
                 existing = await FindNetworkAsync(name, cancellationToken)
@@ -211,10 +212,10 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
     /// networks and, for an engine on this machine, of the machine's routes (other engines' bridges).
     /// A subnet the engine still refuses (taken since the listing) is skipped and the next one tried.
     /// </summary>
-    private async Task CreateSubnetNetworkAsync(string name, IPNetwork subnets,
+    private async Task CreateSubnetNetworkAsync(string name, IPNetwork subnets, IEnumerable<NetworkResponse> listed,
         Dictionary<string, string> options, Dictionary<string, string> labels, CancellationToken cancellationToken)
     {
-        var taken = (await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken))
+        var taken = listed
             .SelectMany(n => n.IPAM?.Config ?? [])
             .Select(c => IPNetwork.TryParse(c.Subnet ?? "", out var subnet) ? subnet : (IPNetwork?)null)
             .OfType<IPNetwork>()
@@ -262,11 +263,12 @@ public sealed class DockerContainerRuntime(DockerClient client, string hostId, b
         await _networkLock.WaitAsync(cancellationToken);
         try
         {
-            var existing = await FindNetworkAsync(name, cancellationToken);
+            var listed = await client.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
+            var existing = listed.FirstOrDefault(n => n.Name == name);
             if (existing is null)
             {
                 // No bridge name of Berth's and no egress label: the tenant firewall never filters an operator's stack.
-                await CreateSubnetNetworkAsync(name, subnets, new Dictionary<string, string> { [IccOption] = "true" }, labels.ToDictionary(), cancellationToken);
+                await CreateSubnetNetworkAsync(name, subnets, listed, new Dictionary<string, string> { [IccOption] = "true" }, labels.ToDictionary(), cancellationToken);
             }
             else if (!labels.All(l => existing.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value))
             {

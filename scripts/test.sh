@@ -26,6 +26,14 @@ dotnet test Orleans.sln -c Release -nologo \
 STATUS=${PIPESTATUS[0]}
 set -e
 
+# Failures again, just above the summary, so that a reader of only the run's tail sees which tests
+# failed and why (each block cut to its first lines: the message and the top of the stack).
+awk '
+  /^  Failed / { infail = 1; lines = 0; if (!shown) { print "=== failed tests ==="; shown = 1 } }
+  /^  (Passed|Skipped) / || /^Total tests: / || /^\[xUnit/ { infail = 0 }
+  infail && lines < 40 { print; lines++ }
+' "$RESULTS/test.log"
+
 # A closing line any reader can count, summed over the runner's per-assembly summaries, which
 # read "Passed!  - Failed: 0, Passed: 42, ..." or, at normal verbosity, "Total tests: 42" followed
 # by "Passed: 42" / "Failed: 1" / "Skipped: 1" lines.

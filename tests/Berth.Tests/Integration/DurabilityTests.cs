@@ -44,9 +44,15 @@ public sealed class DurabilityTests(ITestOutputHelper output)
             n => n == claims.Count + min, $"Docker to run exactly {claims.Count} claimed + {min} idle containers");
         // A restarted pool stored only its counts; it lists the claims once a host report showed
         // their containers and their owner records vouched for them.
-        var inDocker = (await berth.ListContainersAsync(workload)).Select(c => c.ID).ToHashSet();
-        await Eventually.Until(async () => (await berth.Api.PoolAsync(workload)).Members.Select(m => m.ContainerId!).ToHashSet(),
-            inPool => inPool.SetEquals(inDocker), "the pool to list exactly what Docker runs");
+        // Both sides are read on every try: an idle member may still be replaced meanwhile (a create the
+        // stopped silo left unrecorded is an orphan until its grace period ends), and both must follow.
+        await Eventually.Until(async () => new
+            {
+                Pool = (await berth.Api.PoolAsync(workload)).Members.Select(m => m.ContainerId!).Order().ToArray(),
+                Docker = (await berth.ListContainersAsync(workload)).Select(c => c.ID).Order().ToArray(),
+            },
+            seen => seen.Pool.SequenceEqual(seen.Docker) && seen.Docker.Length == claims.Count + min,
+            "the pool to list exactly what Docker runs");
     }
 
     [DockerFact]

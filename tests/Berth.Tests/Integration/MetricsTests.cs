@@ -30,10 +30,13 @@ public sealed class MetricsTests(BerthClusterFixture berth)
 
         using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{berth.Deployment.SiloMetricsPorts[0]}"), Timeout = TimeSpan.FromSeconds(30) };
         var source = claim.Source.ToString()!.ToLowerInvariant();
-        // Gauges follow the grains' ticks: polled until the pool has reported this workload.
+        // Gauges follow the grains' ticks (the pool's and the host registry's, each on its own
+        // timer): polled until both have reported this workload and its host.
         var silo = await Eventually.Until(() => scraper.GetStringAsync("/metrics"),
-            text => text.Contains($"berth_pool_members{{") && Series(text, "berth_pool_members", $"workload=\"{workload}\"").Any(),
-            "the silo to export this workload's pool members");
+            text => Series(text, "berth_pool_members", $"workload=\"{workload}\"").Any(s => s.Contains("state=\"claimed\""))
+                && Series(text, "berth_host_up", $"host=\"{claim.HostId}\"").Any()
+                && Series(text, "berth_host_containers", $"host=\"{claim.HostId}\"").Any(),
+            "the silo to export this workload's pool members and its host");
         Assert.Contains(Series(silo, "berth_claims_total", $"workload=\"{workload}\""), s => s.Contains($"source=\"{source}\"") && s.Contains("outcome=\"ok\""));
         Assert.NotEmpty(Series(silo, "berth_claim_duration_seconds_bucket", $"workload=\"{workload}\""));
         Assert.Contains(Series(silo, "berth_pool_members", $"workload=\"{workload}\""), s => s.Contains("state=\"claimed\""));
@@ -68,7 +71,10 @@ public sealed class MetricsTests(BerthClusterFixture berth)
         Assert.Equal(ClaimSource.Cold, claim.Source);
 
         var spans = await Eventually.Until(() => Task.FromResult(berth.Otlp.SpansOf(traceId).ToList()),
-            s => s.Any(x => x.Service == "berth-gateway") && s.Any(x => x.Service == "berth-silo" && x.Name == "docker.container.start"),
+            // A parent span ends (and is exported) after its children: wait for every span asserted below.
+            s => s.Any(x => x.Service == "berth-gateway")
+                && new[] { "docker.container.create", "docker.container.start", "berth.claim", "berth.member.create" }
+                    .All(name => s.Any(x => x.Service == "berth-silo" && x.Name == name)),
             "the gateway's and the silo's spans of the claim's trace");
         var create = Assert.Single(spans, s => s.Service == "berth-silo" && s.Name == "docker.container.create");
         Assert.Equal(workload, create.Attributes.GetValueOrDefault("berth.workload"));

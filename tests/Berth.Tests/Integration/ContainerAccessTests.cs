@@ -179,9 +179,9 @@ public sealed class ContainerAccessTests(BerthClusterFixture berth)
     public async Task Logs_read_the_containers_output_and_follow_streams_what_comes_next()
     {
         var (_, tenant, _) = await ClaimAsync("logs");
-        var all = await berth.Http.GetStringAsync($"/tenants/{tenant}/logs");
-        Assert.Contains("started\n", all);
-        Assert.Contains("warming\n", all);
+        // A member is handed out once running; its shell may print a moment later.
+        await Eventually.Until(() => berth.Http.GetStringAsync($"/tenants/{tenant}/logs"),
+            text => text.Contains("started\n") && text.Contains("warming\n"), "the container's first output on stdout and stderr");
         using (var request = new HttpRequestMessage(HttpMethod.Get, $"/tenants/{tenant}/logs?tail=5"))
         {
             request.Headers.Accept.ParseAdd("application/x-ndjson");

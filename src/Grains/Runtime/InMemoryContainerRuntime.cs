@@ -17,7 +17,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     private readonly ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _images;
     private int _nextPort = 40000;
-    private int _creates;
+    private readonly ConcurrentDictionary<string, int> _createsByWorkload = new();
 
     public InMemoryContainerRuntime(params string[] images) => _images = [.. images];
 
@@ -47,8 +47,8 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
         if (Unreachable) throw new HttpRequestException("Connection refused (simulated engine down)");
     }
 
-    /// <summary>How many creates were made: a warm claim must not add to it.</summary>
-    public int CreateCount => Volatile.Read(ref _creates);
+    /// <summary>How many creates were asked for containers of one workload (failed ones too): a warm claim must not add to it.</summary>
+    public int CreatesOf(string workload) => _createsByWorkload.GetValueOrDefault(workload);
 
     public IReadOnlyCollection<FakeContainer> Containers => [.. _containers.Values];
 
@@ -85,7 +85,7 @@ public sealed class InMemoryContainerRuntime : IContainerRuntime
     public async Task<string> CreateAsync(ContainerCreateSpec spec, CancellationToken cancellationToken)
     {
         ThrowIfUnreachable();
-        Interlocked.Increment(ref _creates);
+        _createsByWorkload.AddOrUpdate(spec.Labels.GetValueOrDefault(BerthLabels.Workload) ?? "", 1, (_, n) => n + 1);
         if (CreateDelay > TimeSpan.Zero) await Task.Delay(CreateDelay, cancellationToken);
         if (CreateGate is { } gate) await gate.Task.WaitAsync(cancellationToken);
         if (FailCreatesWith is { } failure) throw new InvalidOperationException(failure);

@@ -103,14 +103,14 @@ public sealed class PoolClaimTests(InMemoryClusterFixture fixture)
         var workload = await RegisterAsync("full", min: 0, max: 1);
         var first = await _client.GetGrain<ITenantGrain>($"a-{workload}").Claim(workload, null);
         Assert.Equal(ClaimSource.Cold, first.Source);
-        var createsBefore = Runtime.CreateCount;
+        var createsBefore = Runtime.CreatesOf(workload);
 
         var ex = await Assert.ThrowsAsync<BerthException>(() => _client.GetGrain<ITenantGrain>($"b-{workload}").Claim(workload, null));
 
         Assert.Equal(BerthErrorKind.Unavailable, ex.Kind);
         Assert.NotNull(ex.RetryAfterSeconds);
         Assert.Contains("max_size", ex.Message);
-        Assert.Equal(createsBefore, Runtime.CreateCount);
+        Assert.Equal(createsBefore, Runtime.CreatesOf(workload));
         Assert.Single(ContainersOf(workload));
         Assert.Empty((await _client.GetGrain<ITenantGrain>($"b-{workload}").GetStatus()).Claims);
     }

@@ -101,6 +101,9 @@ public sealed class AuditTrailTests
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
 
+        // The trail is written in the background, in order: once the last call above is listed, so is the rest.
+        await Eventually.Until(() => AuditAsync(berth.Http, $"resource=workload:{workload}"),
+            entries => entries.Any(e => e.Action == "DELETE /workloads/{id}" && e.Result == 401), "the trail to list the last call");
         var mine = await AuditAsync(berth.Http, $"principal=key:{adminId}&resource=tenant:{tenant}");
         Assert.Contains(mine, e => e.Action == "POST /tenants/{tenantId}/claim" && e.Resource == $"tenant:{tenant}" && e.Result == 200 && e.Role == "admin");
         Assert.Contains(mine, e => e.Action == "PUT /tenants/{tenantId}/secrets/{name}" && e.Resource == $"tenant:{tenant}/secret:token" && e.Result == 204);

@@ -74,8 +74,9 @@ public sealed class ContainerAccessTests(BerthClusterFixture berth)
         Assert.Equal("fed through stdin", fed.Stdout);
         Assert.Equal(0, fed.ExitCode);
 
-        var audit = await berth.Http.GetStringAsync("/audit?limit=200");
-        Assert.Contains("POST /tenants/{tenantId}/exec [sh -c 'echo out; echo err >&2; exit 3'] on", audit);
+        // The trail is written in the background.
+        var audit = await Eventually.Until(() => berth.Http.GetStringAsync("/audit?limit=200"),
+            text => text.Contains("POST /tenants/{tenantId}/exec [sh -c 'echo out; echo err >&2; exit 3'] on"), "the exec to be in the audit trail");
         Assert.Contains("exit 3", audit);
     }
 

@@ -157,7 +157,8 @@ public sealed class DockerClaimTests(BerthClusterFixture berth)
         Assert.All(after.Members, m => Assert.NotEqual(victim.ContainerId, m.ContainerId));
         await Eventually.Until(async () => (await berth.ListContainersAsync(workload)).Select(c => c.ID).ToList(),
             ids => !ids.Contains(victim.ContainerId!) && ids.Count == 2, "the killed container to be removed from Docker");
-        Assert.Contains(berth.SiloOutput, line => line.Contains(victim.MemberId) && line.Contains("replaced"));
+        // The silo's log reaches the test through a pipe, a moment after the change it tells of.
+        await Eventually.Until(() => berth.SiloOutput.Any(line => line.Contains(victim.MemberId) && line.Contains("replaced")), "the silo to log the replacement");
     }
 
     [DockerFact]
@@ -184,7 +185,7 @@ public sealed class DockerClaimTests(BerthClusterFixture berth)
 
         await Eventually.Until(async () => (await berth.ListContainersAsync(workload)).Select(c => c.ID).ToList(),
             ids => !ids.Contains(orphan.ID), "the orphan to be removed");
-        Assert.Contains(berth.SiloOutput, line => line.Contains(orphan.ID) && line.Contains("orphan"));
+        await Eventually.Until(() => berth.SiloOutput.Any(line => line.Contains(orphan.ID) && line.Contains("orphan")), "the silo to log the orphan's removal");
         var pool = await Api.WaitForIdleAsync(workload, 1);
         Assert.Single(pool.Members);
     }
@@ -202,7 +203,7 @@ public sealed class DockerClaimTests(BerthClusterFixture berth)
 
         var status = await Eventually.Until(() => Api.StatusAsync(tenant), s => s.Claims[0].State == TenantClaimState.Lost, "the claim to turn Lost");
         Assert.Contains(claim.ContainerId!, status.Claims[0].Error);
-        Assert.Contains(berth.SiloOutput, line => line.Contains(claim.ContainerId!) && line.Contains("lost"));
+        await Eventually.Until(() => berth.SiloOutput.Any(line => line.Contains(claim.ContainerId!) && line.Contains("lost")), "the silo to log the loss");
 
         var fresh = await Api.ClaimOkAsync(tenant, workload);
         Assert.Equal(TenantClaimState.Claimed, fresh.State);

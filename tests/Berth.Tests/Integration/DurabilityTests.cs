@@ -170,8 +170,11 @@ public sealed class DurabilityTests(ITestOutputHelper output)
 
         // Docker and the pool converge: every Berth container belongs to a pool member, and each
         // held container is the member of exactly the tenant that holds it.
+        // Claimed is a stored count; the members' owners are learned again from host reports after the kill.
         var pool = await Eventually.Until(() => berth.Api.PoolAsync(workload),
-            p => p.Creating == 0 && p.Destroying == 0 && p.Claimed == held.Count, "the pool to settle");
+            p => p.Creating == 0 && p.Destroying == 0 && p.Claimed == held.Count
+                && held.All(h => p.Members.Any(m => m.ContainerId == h.Key && m.TenantId is not null)),
+            "the pool to settle and list every held container with an owner");
         Assert.All(held, h => Assert.Equal(h.Value, pool.Members.Single(m => m.ContainerId == h.Key).TenantId));
         await Eventually.Until(async () =>
         {

@@ -36,6 +36,12 @@ public sealed class ProxyTests(BerthClusterFixture berth)
         (await berth.Api.PutWorkloadYamlAsync(workload, WebSpec(workload))).EnsureSuccessStatusCode();
         var tenant = $"t-{workload}";
         await berth.Api.ClaimOkAsync(tenant, workload);
+        // The healthcheck asks port 8080; websocketd on 8081 starts right after and may not listen yet.
+        await Eventually.Until(async () =>
+        {
+            using var response = await berth.Http.GetAsync($"/tenants/{tenant}/ports/8081/echo");
+            return response.StatusCode;
+        }, status => status == HttpStatusCode.OK, "websocketd on port 8081 to answer");
         return (workload, tenant);
     }
 

@@ -179,7 +179,10 @@ public sealed class TenantLifecycleDockerTests(BerthClusterFixture berth)
         Assert.NotNull(released.LastSnapshotAt);
         // The writing one was looked at as often and stays (its newest change is never 3 s old).
         Assert.Equal(TenantClaimState.Claimed, (await ClaimOfAsync(tenant, busy)).State);
-        var expired = System.Text.Json.JsonDocument.Parse(await Api.Http.GetStringAsync($"/events?since=0&tenant={tenant}&type=expired")).RootElement;
+        // Events are stored in the background: the feed may list this one a moment after the release.
+        var expired = await Eventually.Until(
+            async () => System.Text.Json.JsonDocument.Parse(await Api.Http.GetStringAsync($"/events?since=0&tenant={tenant}&type=expired")).RootElement,
+            e => e.GetArrayLength() > 0, "the expiry to be in the event feed");
         Assert.Contains("pool.file_idle_ttl", Assert.Single(expired.EnumerateArray()).GetProperty("reason").GetString());
         await Api.ReleaseOkAsync(tenant, busy);
     }
